@@ -1,0 +1,37 @@
+# Two commands do all the set-up on a fresh machine: `make run` and `make test`.
+PYTHON ?= python3.11
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PIP := $(PY) -m pip
+STAMP := $(VENV)/.privdesk-installed
+
+.PHONY: install run test test-core test-gui bench clean
+
+$(STAMP): pyproject.toml Makefile
+	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "PrivDesk needs Python 3.11 ($(PYTHON) not found). Set PYTHON=/path/to/python3.11."; exit 1; }
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PIP) install --quiet --upgrade pip wheel setuptools
+	# The CPU wheel of torch first: any unpinned torch requirement would pull a multi-GB CUDA build.
+	$(PIP) install --quiet torch==2.13.0
+	$(PIP) install --quiet -e '.[ml,test]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+run: install
+	$(VENV)/bin/privdesk resources/samples/clinical_notes.csv
+
+test: install
+	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q
+
+test-core: install
+	$(PY) -m pytest -q tests/core
+
+test-gui: install
+	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q tests/gui
+
+bench: install
+	$(PY) bench/inspect_speed.py
+
+clean:
+	rm -rf $(VENV) build dist *.egg-info .pytest_cache
