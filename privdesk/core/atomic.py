@@ -22,6 +22,28 @@ def _fsync_dir(folder: Path) -> None:
         os.close(fd)
 
 
+def _read_umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+# Read once at import: os.umask() can only be read by setting it, which races with other threads.
+_UMASK = _read_umask()
+
+
+def _give_usual_permissions(tmp: Path, final: Path) -> None:
+    """mkstemp creates files 0600; the result should have the mode a plain open() would give it.
+
+    Replacing an existing file keeps that file's mode, so a file the user locked down stays locked down.
+    """
+    try:
+        mode = final.stat().st_mode & 0o7777 if final.exists() else 0o666 & ~_UMASK
+        os.chmod(tmp, mode)
+    except OSError:
+        pass
+
+
 @contextlib.contextmanager
 def atomic_path(final: str | Path) -> Iterator[Path]:
     """Yield a temporary path in the same folder as `final`; on success fsync it and rename it over `final`.
@@ -35,6 +57,7 @@ def atomic_path(final: str | Path) -> Iterator[Path]:
     fd, tmp_name = tempfile.mkstemp(prefix=f".{final.name}.", suffix=".partial", dir=folder)
     os.close(fd)
     tmp = Path(tmp_name)
+    _give_usual_permissions(tmp, final)
     try:
         yield tmp
         with open(tmp, "rb+") as handle:

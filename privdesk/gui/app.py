@@ -1,0 +1,116 @@
+"""`privdesk [FILE]`: open the PrivDesk window, and load FILE if one is given."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import logging.handlers
+import os
+import signal
+import sys
+from pathlib import Path
+from typing import Sequence
+
+from privdesk import __version__
+
+log = logging.getLogger("privdesk.gui")
+
+
+def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="privdesk", description="PrivDesk: detect, review and mask PII, offline.")
+    parser.add_argument("file", nargs="?", type=Path, help="dataset to open (CSV, TSV, JSON, JSONL, Parquet, text)")
+    parser.add_argument("--platform", metavar="NAME",
+                        help="Qt platform plugin to use, e.g. offscreen or xcb (default: Qt's choice)")
+    parser.add_argument("--debug", action="store_true", help="debug logging (never data values)")
+    parser.add_argument("--version", action="version", version=f"privdesk {__version__}")
+    return parser.parse_args(argv)
+
+
+def configure_logging(debug: bool) -> Path | None:
+    """Log to stderr and to privdesk.log in the user's data folder; return the log file's path."""
+    from PySide6.QtCore import QStandardPaths
+
+    from privdesk.gui import error_reporting
+
+    level = logging.DEBUG if debug else logging.INFO
+    root = logging.getLogger()
+    root.setLevel(level)
+    formatter = logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
+    console = logging.StreamHandler()
+    console.setLevel(level if debug else logging.WARNING)
+    console.setFormatter(formatter)
+    root.addHandler(console)
+    folder = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.AppLocalDataLocation)
+    if not folder:
+        return None
+    try:
+        Path(folder).mkdir(parents=True, exist_ok=True)
+        log_path = Path(folder) / "privdesk.log"
+        file_handler = logging.handlers.RotatingFileHandler(log_path, maxBytes=2_000_000, backupCount=3, encoding="utf-8")
+    except OSError as error:
+        log.warning("cannot write the log file in %s: %s", folder, type(error).__name__)
+        return None
+    file_handler.setFormatter(formatter)
+    file_handler.setLevel(level)
+    root.addHandler(file_handler)
+    error_reporting.log_file_path = log_path
+    return log_path
+
+
+def create_application(platform: str | None = None):
+    """The QApplication, named and with its icon. The platform plugin is only set when asked for."""
+    if platform:
+        os.environ["QT_QPA_PLATFORM"] = platform
+    from PySide6.QtWidgets import QApplication
+
+    from privdesk.gui.icons import app_icon
+    from privdesk.gui.settings import APPLICATION, ORGANIZATION
+
+    app = QApplication.instance() or QApplication([sys.argv[0] if sys.argv else "privdesk"])
+    app.setOrganizationName(ORGANIZATION)
+    app.setApplicationName(APPLICATION)
+    app.setApplicationDisplayName("PrivDesk")
+    app.setApplicationVersion(__version__)
+    app.setDesktopFileName("privdesk")
+    app.setWindowIcon(app_icon())
+    return app
+
+
+def create_window(file: Path | None):
+    """The main window, shown; loading FILE starts once the event loop runs so the window appears first."""
+    from PySide6.QtCore import QTimer
+
+    from privdesk.gui.main_window import MainWindow
+
+    window = MainWindow()
+    window.show()
+    if file is not None:
+        QTimer.singleShot(0, lambda: window.open_dataset(file))
+    return window
+
+
+def close_on_interrupt(window) -> None:
+    """Ctrl+C in the terminal closes the window the normal way (settings saved, loads cancelled)."""
+    from PySide6.QtCore import QTimer
+
+    signal.signal(signal.SIGINT, lambda *_: window.close())
+    # Python runs signal handlers only when it gets control; an idle timer gives it that while Qt's loop runs.
+    heartbeat = QTimer(window)
+    heartbeat.timeout.connect(lambda: None)
+    heartbeat.start(250)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parse_args(sys.argv[1:] if argv is None else argv)
+    app = create_application(args.platform)
+    log_path = configure_logging(args.debug)
+    log.info("PrivDesk %s starting; log file %s", __version__, log_path)
+    window = create_window(args.file)
+    close_on_interrupt(window)
+    status = app.exec()
+    del window
+    return status
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""One widget per pipeline stage, shown as the main window's tabs."""
