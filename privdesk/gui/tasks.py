@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Generator
 
 from privdesk.core.dataset import Dataset, DatasetSummary, ReadOptions, inspect_dataset, read_dataset
-from privdesk.core.progress import CancelToken, ProgressCallback, ProgressInfo
+from privdesk.core.progress import CancelToken, ProgressCallback
 
 
 @dataclass(frozen=True)
@@ -25,13 +25,9 @@ def load_dataset(
 ) -> Generator[DatasetSummary, None, LoadedDataset]:
     """Inspect, then read a dataset. Yields the summary as soon as it is known, returns both at the end.
 
-    inspect_dataset streams the file with progress and checks `cancel` between batches. read_dataset
-    takes neither, so that phase shows a busy indicator, and a cancel pressed during it takes
-    effect when it returns (the Worker then reports `cancelled` and drops the result).
+    Both phases stream the file with progress and check `cancel` between batches.
     """
     summary = inspect_dataset(path, options, progress=progress, cancel=cancel)
     yield summary
-    if progress is not None:
-        progress(ProgressInfo(0, None, f"Reading {summary.num_rows:,} rows\u2026"))
-    dataset = read_dataset(path, options)
+    dataset = read_dataset(path, options, progress=progress, cancel=cancel)
     return LoadedDataset(summary, dataset)

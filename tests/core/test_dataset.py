@@ -616,3 +616,22 @@ def test_sha256_of_a_text_folder_changes_with_any_file(tmp_path):
     (folder / "b.txt").rename(folder / "c.txt")
     renamed = sha256_file(folder)
     assert len({before, edited, renamed}) == 3
+
+
+def test_read_dataset_reports_progress_and_can_be_cancelled(tmp_path):
+    from privdesk.core.progress import CancelToken, Cancelled
+
+    path = tmp_path / "rows.csv"
+    path.write_text("id,text\n" + "".join(f"{i},row number {i}\n" for i in range(120_000)), encoding="utf-8")
+    seen = []
+    dataset = read_dataset(path, progress=seen.append)
+    assert dataset.num_rows == 120_000
+    assert seen and seen[-1].done == seen[-1].total
+
+    token = CancelToken()
+
+    def cancel_after_first(info):
+        token.cancel()
+
+    with pytest.raises(Cancelled):
+        read_dataset(path, progress=cancel_after_first, cancel=token)

@@ -234,10 +234,10 @@ def test_a_newer_load_replaces_one_still_running(qtbot, tmp_path, monkeypatch, w
     release = threading.Event()
     real_read = tasks.read_dataset
 
-    def read_first_slowly(path, options=None):
+    def read_first_slowly(path, options=None, **kwargs):
         if Path(path).name == "first.csv":
             release.wait(10)
-        return real_read(path, options)
+        return real_read(path, options, **kwargs)
 
     monkeypatch.setattr(tasks, "read_dataset", read_first_slowly)
     pool = QThreadPool()

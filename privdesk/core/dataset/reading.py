@@ -8,6 +8,7 @@ from typing import Iterator
 import pyarrow as pa
 
 from privdesk.core.errors import DatasetError
+from privdesk.core.progress import CancelToken, ProgressCallback, ProgressTracker
 
 from .columns import is_text_type, unify_tables
 from .csv_reader import open_csv_source
@@ -80,10 +81,24 @@ def iter_batches(path: str | Path, options: ReadOptions | None = None, batch_row
     return open_source(path, options, batch_rows).batches
 
 
-def read_dataset(path: str | Path, options: ReadOptions | None = None) -> Dataset:
-    """Read a whole dataset into an Arrow-backed Dataset (see iter_batches for a bounded-memory read)."""
+def read_dataset(path: str | Path, options: ReadOptions | None = None, *,
+                 progress: ProgressCallback | None = None, cancel: CancelToken | None = None) -> Dataset:
+    """Read a whole dataset into an Arrow-backed Dataset (see iter_batches for a bounded-memory read).
+
+    `progress` is told how far reading has got (bytes, rows or files, as the source counts); `cancel` is
+    checked between batches and raises privdesk.core.progress.Cancelled.
+    """
     source = open_source(path, options)
-    tables = list(source.batches)
+    tracker = ProgressTracker(progress, source.total)
+    tables = []
+    rows = 0
+    for batch in source.batches:
+        if cancel is not None:
+            cancel.raise_if_cancelled()
+        tables.append(batch)
+        rows += batch.num_rows
+        tracker.done = source.progress()
+        tracker.report(f"{rows:,} rows read")
     order = source.column_order() if source.column_order else None
     table = unify_tables(tables, order)
     warnings = list(source.warnings)
