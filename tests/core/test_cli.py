@@ -67,3 +67,73 @@ def test_synth_then_inspect(tmp_path, fmt):
 
     summary = json.loads(inspected.stdout)
     assert summary["num_rows"] == 25
+
+
+def _bad_inputs(tmp_path):
+    """One file per bad-input case the Foundation issue lists, with a fragment its message must hold."""
+    cases = {}
+    empty = tmp_path / "empty.csv"
+    empty.write_bytes(b"")
+    cases["empty"] = (empty, [], "empty")
+    binary = tmp_path / "binary.csv"
+    binary.write_bytes(b"\x00\x01\x02\xff" * 500)
+    cases["binary"] = (binary, [], "binary")
+    ragged = tmp_path / "ragged.csv"
+    ragged.write_text("a,b\n1,2\n3,4,5\n", encoding="utf-8")
+    cases["ragged"] = (ragged, [], "line 3")
+    invalid = tmp_path / "invalid.json"
+    invalid.write_text('[{"a": 1}, {"a": ]', encoding="utf-8")
+    cases["invalid json"] = (invalid, [], "JSON")
+    not_array = tmp_path / "scalar.json"
+    not_array.write_text('"just a string"', encoding="utf-8")
+    cases["not an array of objects"] = (not_array, [], "array")
+    encoded = tmp_path / "latin.csv"
+    encoded.write_text("a\nb\n", encoding="utf-8")
+    cases["unknown encoding"] = (encoded, ["--encoding", "klingon-8"], "klingon-8")
+    cases["missing"] = (tmp_path / "missing.csv", [], "does not exist")
+    folder = tmp_path / "no_texts"
+    folder.mkdir()
+    (folder / "image.png").write_bytes(b"\x89PNG")
+    cases["folder without txt"] = (folder, [], ".txt")
+    return cases
+
+
+@pytest.mark.parametrize("case", ["empty", "binary", "ragged", "invalid json", "not an array of objects",
+                                  "unknown encoding", "missing", "folder without txt"])
+def test_bad_input_gives_one_line_and_exit_2(tmp_path, capsys, case):
+    path, extra, fragment = _bad_inputs(tmp_path)[case]
+    assert main(["inspect", *extra, str(path)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("privdesk-cli: error: ")
+    assert str(path) in err and fragment in err
+    assert err.count("\n") == 1 and "Traceback" not in err
+
+
+def test_unreadable_file_gives_one_line_and_exit_2(tmp_path, capsys, monkeypatch):
+    import os
+
+    path = tmp_path / "locked.csv"
+    path.write_text("a\n1\n", encoding="utf-8")
+    real_access = os.access
+    monkeypatch.setattr(os, "access", lambda p, mode, **kw: False if str(p) == str(path) else real_access(p, mode, **kw))
+    real_open = open
+
+    def refuse(file, *args, **kwargs):
+        if str(file) == str(path):
+            raise PermissionError(13, "Permission denied", str(file))
+        return real_open(file, *args, **kwargs)
+
+    monkeypatch.setattr("builtins.open", refuse)
+    assert main(["inspect", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert str(path) in err and "permission" in err.lower()
+
+
+def test_parquet_without_text_columns_is_inspected_with_a_warning(tmp_path, capsys):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    path = tmp_path / "numbers.parquet"
+    pq.write_table(pa.table({"x": [1, 2, 3], "y": [0.5, 1.5, 2.5]}), path)
+    assert main(["inspect", str(path)]) == 0
+    assert "no text columns" in capsys.readouterr().out
