@@ -1,0 +1,162 @@
+"""Phone numbers of many countries, validated with Google's libphonenumber (the `phonenumbers` package).
+
+Running `PhoneNumberMatcher` once per region over every text is slow and, for permissive numbering
+plans such as Germany's, matches almost any digit run. Instead one cheap regex finds phone-shaped
+candidates, and each candidate is parsed by `phonenumbers` under the regions its shape allows:
+
+  +44 20 7946 0958, 0044 ..., 011 44 ...   international: parsed as written
+  020 7946 0958, 030 1234567, 06 12 34 56 78   trunk prefix 0: regions that dial a leading 0
+  (212) 555-1234, 212.555.1234              NANP shapes: US/CA
+  98765 43210                                Indian mobiles
+
+A number that is valid for its region scores high; one that is only possible needs a tidy phone
+layout or a context word ("tel", "call", "mobile") to pass the default threshold. Digit runs next
+to words such as "account", "MRN" or "SSN" are left to the recognizers of those identifiers.
+"""
+
+from __future__ import annotations
+
+import phonenumbers
+import regex as re
+from presidio_analyzer import RecognizerResult
+
+from privdesk.core.detect.recognizers.base import TextRecognizer, has_keyword_before, keyword_regex
+
+# A run of digits with the separators phone numbers use, optionally an extension.
+_CANDIDATE = re.compile(
+    r"(?<![\w+/.:,\-])(?:\+|00|011[ \-.]?)?[ \-.]?(?:\(\s*\+?\d{1,4}\s*\)[ \-.]?)?\d[\d \-.()/\u00a0]{4,22}\d"
+    r"(?:[ \t]*(?:x|ext\.?|extn\.?|extension|#)[ \t]*\d{1,6})?(?![\w]|[.,\-]\d)",
+    re.I,
+)
+_EXTENSION = re.compile(r"[ \t]*(?:x|ext\.?|extn\.?|extension|#)[ \t]*\d{1,6}$", re.I)
+
+_TRUNK_ZERO_REGIONS = ("GB", "FR", "DE", "IN", "AU", "NL", "IT", "IE", "NZ", "ZA", "BE", "CH", "AT", "SE", "JP", "BR", "TR", "NG", "PK", "PH")
+_NANP_REGIONS = ("US", "CA")
+_OTHER_REGIONS = ("IN", "ES", "PL", "MX", "SG", "CN", "IT", "PT", "DK", "NO", "IL", "AE")
+# Regions whose plans accept so many digit strings that "valid" says little about a number.
+_PERMISSIVE = {"DE", "AT", "IT", "JP", "BR", "CN"}
+
+_CONTEXT = keyword_regex(
+    """phone phones tel tel. telephone mobile mob mob. cell cellphone call called calling ring rang text texted sms
+    whatsapp fax contact reach dial dialled dialed number no. ph ph. hotline landline callback voicemail telefon
+    téléphone portable handy""".split()
+)
+# Words that show the digits are some other identifier; those have their own recognizers.
+_OTHER_ID = keyword_regex(
+    """mrn account acct a/c iban ssn sin nino passport license licence dl member policy claim invoice order
+    ticket case ref reference routing sort serial isbn id npi dea lot batch tracking confirmation card pin
+    zip postcode""".split()
+)
+_DATE_SHAPE = re.compile(r"^\d{1,4}[/.\-]\d{1,2}[/.\-]\d{1,4}$")
+_SSN_SHAPE = re.compile(r"^\d{3}-\d{2}-\d{4}$")
+# Postcodes with a hyphen (Brazil 01310-100, Poland 00-950) and digit groups of card or account shape.
+_NOT_PHONE_SHAPE = re.compile(r"^(?:\d{5}-\d{3}|\d{2}-\d{3}|\d{4}[ \-]\d{4}[ \-]\d{4}(?:[ \-]\d{1,4})?)$")
+_NANP_SHAPE = re.compile(r"^(?:\+?1[ \-.]?)?(?:\(\d{3}\)\s?|\d{3}[ \-.])\d{3}[ \-.]\d{4}$")
+_TIDY_SHAPE = re.compile(r"^(?:\+|00|\(|0)")
+
+
+class PhoneNumberRecognizer(TextRecognizer):
+    ENTITIES = ("PHONE_NUMBER",)
+    # Used by the context enhancer for words the caller supplies (a column name such as "phone").
+    CONTEXT = ["phone", "tel", "mobile", "cell", "fax", "contact", "call", "telefon", "whatsapp"]
+
+    def __init__(self):
+        super().__init__(context=list(self.CONTEXT))
+
+    def find(self, text: str) -> list[RecognizerResult]:
+        results = []
+        for match in _CANDIDATE.finditer(text):
+            start, end = match.span()
+            raw = text[start:end]
+            # The candidate regex may swallow a trailing ")" or leading "(" that belongs to the prose.
+            while raw.endswith(")") and raw.count("(") < raw.count(")"):
+                raw, end = raw[:-1], end - 1
+            while raw.startswith("(") and raw.count("(") > raw.count(")"):
+                raw, start = raw[1:], start + 1
+            raw = raw.strip(" -.")
+            start = text.index(raw, start) if raw else start
+            end = start + len(raw)
+            scored = self._score(raw)
+            if scored is None:
+                continue
+            score, how = scored
+            # "MRN 12345678" is not a phone number; "account ... call me on 0123 ..." still is: the nearer word decides.
+            if not raw.startswith("+") and _last_keyword_end(text, start, _OTHER_ID) > _last_keyword_end(text, start, _CONTEXT):
+                continue
+            context_used = has_keyword_before(text, start, _CONTEXT, window=40)
+            if context_used:
+                score = min(0.95, max(score + 0.25, 0.6))
+                how += " + context"
+            results.append(self.result("PHONE_NUMBER", start, end, score, how, context_used=context_used))
+        return results
+
+    @staticmethod
+    def _score(raw: str) -> tuple[float, str] | None:
+        number_part = _EXTENSION.sub("", raw)
+        digits = re.sub(r"\D", "", number_part)
+        if not 7 <= len(digits) <= 15:
+            return None
+        if _DATE_SHAPE.match(number_part) or _SSN_SHAPE.match(number_part) or _NOT_PHONE_SHAPE.match(number_part):
+            return None
+        if len(set(digits)) == 1:
+            return None
+        separators = len(re.findall(r"[ \-.()/]", number_part))
+
+        if number_part.startswith(("+", "00", "011")):
+            international = "+" + re.sub(r"^(?:\+|00|011)", "", re.sub(r"[^\d+]", "", number_part))
+            parsed = _parse(international, None)
+            if parsed is None:
+                return None
+            if phonenumbers.is_valid_number(parsed):
+                return 0.85, "international, valid"
+            if phonenumbers.is_possible_number(parsed):
+                return 0.6, "international, possible"
+            return None
+
+        if number_part.lstrip("(").startswith("0"):
+            best = None
+            for region in _TRUNK_ZERO_REGIONS:
+                parsed = _parse(number_part, region)
+                if parsed is not None and phonenumbers.is_valid_number(parsed):
+                    strict = region not in _PERMISSIVE
+                    score = 0.7 if strict else 0.5
+                    if best is None or score > best[0]:
+                        best = (score, f"national ({region}), valid")
+                    if strict:
+                        break
+            if best is not None:
+                return best if separators else (best[0] - 0.2, best[1] + ", unformatted")
+            return (0.3, "national, unknown plan") if separators >= 2 else None
+
+        if 10 <= len(digits) <= 11:
+            nanp_shape = bool(_NANP_SHAPE.match(number_part))
+            for region in _NANP_REGIONS:
+                parsed = _parse(number_part, region)
+                if parsed is not None and phonenumbers.is_valid_number(parsed):
+                    return (0.7, "NANP, valid") if nanp_shape else (0.35, "NANP digits, valid")
+            if nanp_shape:
+                parsed = _parse(number_part, "US")
+                if parsed is not None and phonenumbers.is_possible_number(parsed):
+                    return 0.5, "NANP layout, possible"
+        for region in _OTHER_REGIONS:
+            parsed = _parse(number_part, region)
+            if parsed is not None and phonenumbers.is_valid_number(parsed):
+                return (0.5, f"national ({region}), valid") if separators else (0.3, f"digits ({region}), valid")
+        if len(digits) == 7 and re.fullmatch(r"\d{3}[\-.]\d{4}", number_part):
+            return 0.3, "local seven digits"
+        return None
+
+
+def _last_keyword_end(text: str, start: int, keywords: re.Pattern, window: int = 30) -> int:
+    """Where the last keyword before `start` (within `window` characters) ends; -1 if there is none."""
+    last = -1
+    for match in keywords.finditer(text, max(0, start - window), start):
+        last = match.end()
+    return last
+
+
+def _parse(number: str, region: str | None):
+    try:
+        return phonenumbers.parse(number, region)
+    except phonenumbers.NumberParseException:
+        return None

@@ -1,0 +1,152 @@
+"""spaCy's named entities, cleaned up: PERSON, LOCATION, ORGANIZATION, DATE_TIME, NRP.
+
+The small model's raw spans need care before they are PII: it tags form labels and clinical
+abbreviations ("DOB", "SSN", "MRN") as ORGANIZATION, includes titles and greetings in names
+("Dr. Jane Doe", "Dear John"), runs spans across line breaks, and calls durations ("3 days",
+"twice daily") dates. Each span is trimmed, split at line breaks and scored by how much it looks
+like what its label says.
+"""
+
+from __future__ import annotations
+
+import regex as re
+from presidio_analyzer import AnalysisExplanation, RecognizerResult
+from presidio_analyzer.predefined_recognizers import SpacyRecognizer
+
+from privdesk.core.detect.lists import EDGE_WORDS, LEADING_TITLE, NEVER_ENTITY_WORDS, TITLE_BEFORE, is_never_entity
+from privdesk.core.detect.nlp import SPACY_LABELS
+
+_BASE_SCORE = {"PERSON": 0.8, "LOCATION": 0.75, "ORGANIZATION": 0.6, "DATE_TIME": 0.75, "NRP": 0.7}
+
+# A date worth masking names a day, month, year, weekday or clock time; "3 days" and "daily" do not.
+_SPECIFIC_DATE = re.compile(
+    r"\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec|januar|februar|märz|juni|juli|oktober|dezember|"
+    r"janvier|février|avril|juin|juillet|août|septembre|octobre|novembre|décembre)[a-z]*\.?\b"
+    r"|\b(?:1[89]|20)\d\d\b|(?<![\d,.])\d{1,4}[/.\-]\d{1,2}(?:[/.\-]\d{1,4})?(?![\d.,])|\b\d{1,2}:\d\d\b|\b\d{1,2}\s?(?:am|pm)\b"
+    r"|\b(?:mon|tues|wednes|thurs|fri|satur|sun)day\b|\b'\d\d\b|\b\d{1,2}(?:st|nd|rd|th)\b",
+    re.IGNORECASE,
+)
+_DAY_OR_YEAR = re.compile(
+    r"\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\b|\b(?:1[89]|20)\d\d\b|\d{1,4}[/.\-]\d{1,2}[/.\-]\d{1,4}"
+    r"|\b(?:mon|tues|wednes|thurs|fri|satur|sun)day\b|\b(?:today|tomorrow|yesterday)\b",
+    re.IGNORECASE,
+)
+_AGE_LIKE = re.compile(r"\b\d{1,3}[\s-]*(?:years?|yrs?|months?|weeks?|days?)[\s-]*old\b|\b(?:aged?)\b", re.IGNORECASE)
+_EDGE_JUNK = " \t\r\n,.;:!?()[]{}\"'“”‘’-–—/\\|*#@"
+_POSSESSIVE = re.compile(r"(?:'s|’s|')$")
+_WORD = re.compile(r"[\w'’.\-&]+")
+_LEADING_NOISE = (NEVER_ENTITY_WORDS | {w.rstrip(".") for w in NEVER_ENTITY_WORDS} | EDGE_WORDS) - {"the"}
+# "B. Salazar", "Martyn F. Davies": initials make a person, whatever spaCy's label says.
+_INITIALS_NAME = re.compile(r"^(?:\p{Lu}\.[ \t]?)+\p{Lu}\p{Ll}+$|^\p{Lu}\p{Ll}+[ \t]+(?:\p{Lu}\.[ \t]*)+\p{Lu}\p{Ll}+$")
+
+
+class SpacyNerRecognizer(SpacyRecognizer):
+    """Presidio's SpacyRecognizer plus span clean-up and calibrated scores."""
+
+    ENTITIES = ["PERSON", "LOCATION", "ORGANIZATION", "DATE_TIME", "NRP"]
+
+    def __init__(self, supported_entities: list[str] | None = None):
+        super().__init__(supported_language="en", supported_entities=supported_entities or list(self.ENTITIES),
+                         name="SpacyNerRecognizer")
+
+    def analyze(self, text: str, entities, nlp_artifacts=None) -> list[RecognizerResult]:
+        if nlp_artifacts is None:
+            return []
+        wanted = set(entities) & set(self.supported_entities) if entities else set(self.supported_entities)
+        results = []
+        for ent in nlp_artifacts.entities:
+            entity_type = SPACY_LABELS.get(ent.label_, ent.label_)
+            if entity_type not in wanted:
+                continue
+            for start, end in _clean_pieces(text, ent.start_char, ent.end_char, entity_type):
+                if entity_type == "ORGANIZATION" and _INITIALS_NAME.match(text[start:end]) and "PERSON" in wanted:
+                    entity_type = "PERSON"
+                score = _score(text, start, end, entity_type, ent.label_)
+                if score <= 0:
+                    continue
+                explanation = AnalysisExplanation(recognizer=self.name, original_score=score,
+                                                  textual_explanation=f"spaCy {ent.label_}")
+                results.append(RecognizerResult(entity_type, start, end, score, explanation, {
+                    RecognizerResult.RECOGNIZER_NAME_KEY: self.name,
+                    RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: self.id,
+                    "spacy_label": ent.label_,
+                }))
+        return results
+
+
+def _clean_pieces(text: str, start: int, end: int, entity_type: str) -> list[tuple[int, int]]:
+    """Split at line breaks (or tabs / runs of spaces, as in table cells) and trim each piece."""
+    pieces = []
+    piece_start = start
+    for boundary in re.finditer(r"\r?\n|\t| {3,}", text[start:end]):
+        pieces.append((piece_start, start + boundary.start()))
+        piece_start = start + boundary.end()
+    pieces.append((piece_start, end))
+    cleaned = []
+    for s, e in pieces:
+        trimmed = _trim(text, s, e, entity_type)
+        if trimmed is not None:
+            cleaned.append(trimmed)
+    return cleaned
+
+
+def _trim(text: str, start: int, end: int, entity_type: str) -> tuple[int, int] | None:
+    while True:
+        before = (start, end)
+        while start < end and text[start] in _EDGE_JUNK:
+            start += 1
+        while end > start and text[end - 1] in _EDGE_JUNK and not (entity_type == "ORGANIZATION" and text[end - 1] == "."):
+            end -= 1
+        span = text[start:end]
+        possessive = _POSSESSIVE.search(span)
+        if possessive and entity_type in ("PERSON", "ORGANIZATION", "LOCATION"):
+            end -= len(possessive.group())
+            span = text[start:end]
+        if entity_type == "PERSON":
+            title = LEADING_TITLE.match(span)
+            if title:
+                start += title.end()
+                span = text[start:end]
+        words = list(_WORD.finditer(span))
+        if not words:
+            return None
+        # Label words at either edge are not part of the entity ("Patient John Smith", "Smith DOB").
+        first = words[0].group().lower().strip(".")
+        if len(words) > 1 and (first in _LEADING_NOISE or (first == "the" and entity_type != "ORGANIZATION")):
+            start += words[0].end()
+        elif len(words) > 1 and words[-1].group().lower().strip(".") in NEVER_ENTITY_WORDS and entity_type != "DATE_TIME":
+            end = start + words[-1].start()
+        if (start, end) == before:
+            break
+    if end - start < 2 or is_never_entity(text[start:end]):
+        return None
+    return start, end
+
+
+def _score(text: str, start: int, end: int, entity_type: str, label: str = "") -> float:
+    span = text[start:end]
+    letters = [ch for ch in span if ch.isalpha()]
+    score = _BASE_SCORE.get(entity_type, 0.6)
+    if entity_type == "DATE_TIME":
+        if label == "TIME" and not _DAY_OR_YEAR.search(span):
+            return 0.3  # a clock time alone identifies no one (HIPAA lists dates, not times)
+        if _AGE_LIKE.search(span) or not _SPECIFIC_DATE.search(span):
+            return 0.15  # durations and relative dates ("3 days", "yesterday"); the threshold drops them
+        return score
+    if not letters:
+        return 0.0
+    if span.islower():
+        return 0.2  # spaCy's lower-case "names" are nearly always common words
+    words = span.split()
+    if entity_type in ("PERSON", "ORGANIZATION", "LOCATION") and span.isupper() and len(letters) <= 3:
+        return 0.3  # short all-caps tokens: abbreviations far more often than names
+    if entity_type == "PERSON":
+        if TITLE_BEFORE.search(text, max(0, start - 12), start):
+            return 0.9
+        if len(words) == 1 and len(span) <= 2:
+            return 0.3
+        if any(ch.isdigit() for ch in span):
+            return 0.3
+    if entity_type == "ORGANIZATION" and span.isupper() and len(letters) <= 5:
+        return 0.45
+    return score
