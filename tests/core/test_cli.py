@@ -14,7 +14,7 @@ def run_cli(*args: str) -> subprocess.CompletedProcess:
 
 def test_help_lists_subcommands():
     help_text = build_parser().format_help()
-    for command in ("synth", "inspect"):
+    for command in ("synth", "inspect", "detect"):
         assert command in help_text
 
 

