@@ -138,7 +138,7 @@ def parquet_compatible(table: pa.Table) -> pa.Table:
     return table
 
 
-def _json_default(value: Any) -> Any:
+def json_default(value: Any) -> Any:
     if isinstance(value, (dt.datetime, dt.date, dt.time)):
         return value.isoformat()
     if isinstance(value, dt.timedelta):
@@ -162,14 +162,14 @@ def _write_json(table: pa.Table, path: Path, *, lines: bool) -> None:
     with atomic_open(path, "w", encoding="utf-8", newline="\n") as handle:
         if lines:
             for row in nested_rows(table):
-                handle.write(json.dumps(row, ensure_ascii=False, default=_json_default))
+                handle.write(json.dumps(row, ensure_ascii=False, default=json_default))
                 handle.write("\n")
             return
         handle.write("[")
         separator = "\n"
         for row in nested_rows(table):
             handle.write(separator)
-            handle.write(json.dumps(row, ensure_ascii=False, default=_json_default))
+            handle.write(json.dumps(row, ensure_ascii=False, default=json_default))
             separator = ",\n"
         handle.write("\n]\n" if separator != "\n" else "]\n")
 
