@@ -140,3 +140,86 @@ def test_resolution_merges_adjacent_person_tokens_and_trims_partial_overlaps():
     final = resolve(text, candidates, threshold=0.4)
     # The organisation loses to the phone number and the person; its lower-case leftover "notes" is no name.
     assert [(text[c.start:c.end], c.entity_type) for c in final] == [("Sam Ortiz", "PERSON"), ("555-0100", "PHONE_NUMBER")]
+
+
+@pytest.mark.parametrize("text,address", [
+    ("Lives at 46/88, Kale Zila, Gulbarga 614512.", "46/88, Kale Zila, Gulbarga 614512"),
+    ("H.No. 190\nSeth Zila\nJamshedpur - 942644", "H.No. 190\nSeth Zila\nJamshedpur - 942644"),
+    ("29683 Marquez Station Suite 077, Lopezport, MH 91434-9296", "29683 Marquez Station Suite 077, Lopezport, MH 91434-9296"),
+    ("Via Roma, 18 Appartamento 31, 41022 Modena", "Via Roma, 18 Appartamento 31, 41022 Modena"),
+    ("Mora em Trevo Emanuella Ribeiro, 999, 78024-843 Leão", "Trevo Emanuella Ribeiro, 999, 78024-843 Leão"),
+    ("Cuesta Rosalina Blanca 191\n06070 La Rioja", "Cuesta Rosalina Blanca 191\n06070 La Rioja"),
+    ("Ekgatan 8\n22623 Karlstad\nSverige", "Ekgatan 8\n22623 Karlstad\nSverige"),
+    ("Jackdreef 43\n4899 FR Vilsteren", "Jackdreef 43\n4899 FR Vilsteren"),
+    ("Studio 24, Turner Estates, Carolchester, GL1X 7ZB", "Studio 24, Turner Estates, Carolchester, GL1X 7ZB"),
+])
+def test_street_addresses_of_more_national_styles(text, address):
+    assert texts_of(StreetAddressRecognizer(), text) == [address]
+
+
+@pytest.mark.parametrize("text,age", [
+    ("42 F with chest pain", "42"), ("42-y/o", "42"), ("42y male", "42"), ("my son is 12", "12"), ("He's 67 now", "67"),
+    ("Age (years): 42", "42"), ("42 yoF", "42"), ("age at visit: 42", "42"), ("Age at admission 67", "67"),
+    ("M, 42", "42"), ("42, female", "42"), ("(42F)", "42"), ("42 male", "42"), ("female, 42,", "42"),
+    ("my father, 75, lives alone", "75"), ("mid-forties", "forties"), ("in her fifties", "fifties"),
+])
+def test_more_ways_of_writing_an_age(text, age):
+    assert texts_of(AgeRecognizer(), text) == [age]
+
+
+@pytest.mark.parametrize("text", ["42 male patients were enrolled", "room 42, female ward", "Size M, 42 cm", "42 males",
+                                  "Telefone (21) 97324-6929", "my son is 12 months"])
+def test_numbers_beside_sex_words_or_relations_that_are_no_age(text):
+    assert texts_of(AgeRecognizer(), text) == []
+
+
+@pytest.mark.parametrize("text,value,entity_type", [
+    ("driver's license: C544-180-17-433-4", "C544-180-17-433-4", "US_DRIVER_LICENSE"),
+    ("my driver's license number is M9004346 if you need it", "M9004346", "US_DRIVER_LICENSE"),
+    ("DMV RENEWAL D1234567", "D1234567", "US_DRIVER_LICENSE"),
+    ("dl d1234567 attached", "d1234567", "US_DRIVER_LICENSE"),
+    ("Passport No: K 1234567", "K 1234567", "US_PASSPORT"),
+    ("PASSPORT RENEWAL FEE 123456789", "123456789", "US_PASSPORT"),
+    ("passport renewal fee, passport 606442820", "606442820", "US_PASSPORT"),
+    ("wire to acct. 123-456789-0", "123-456789-0", "US_BANK_NUMBER"),
+    ("ACH debit from checking 000123456789", "000123456789", "US_BANK_NUMBER"),
+])
+def test_keyed_identifiers_in_more_phrasings(text, value, entity_type):
+    recognizers = [KeyedIdentifierRecognizer(spec) for spec in KEYED_IDENTIFIERS]
+    assert [(text[r.start:r.end], r.entity_type) for rec in recognizers for r in rec.find(text)] == [(value, entity_type)]
+
+
+@pytest.mark.parametrize("text", ["Account 2023-11-13 opened", "license issued 2021-07-17", "license to practice since 2005",
+                                  "license plate ABC1234", "Copy of driver's license T261-1370-8855 and passport"])
+def test_keyed_identifiers_leave_dates_words_and_plates_alone(text):
+    recognizers = [KeyedIdentifierRecognizer(spec) for spec in KEYED_IDENTIFIERS]
+    found = [text[r.start:r.end] for rec in recognizers for r in rec.find(text)]
+    assert all(any(ch.isdigit() for ch in value) and " and " not in value for value in found)
+    assert not any(value in ("2023-11-13", "2021-07-17", "ABC1234") or "since" in value for value in found)
+
+
+@pytest.mark.parametrize("text,org", [
+    ("Sent to Pharmacie Nelson yesterday.", "Pharmacie Nelson"), ("paid Baldwin Mutual", "Baldwin Mutual"),
+    ("Patel Drugstore", "Patel Drugstore"), ("Martins Ribeiro e Filhos", "Martins Ribeiro e Filhos"),
+    ("Rudolph Rörricht OHG mbH", "Rudolph Rörricht OHG mbH"), ("Roskoth Juncken AG & Co. OHG", "Roskoth Juncken AG & Co. OHG"),
+    ("Wages Moreau et Fils", "Moreau et Fils"), ("Referred to Newcastle upon Tyne Memorial Hospital",
+                                                  "Newcastle upon Tyne Memorial Hospital"),
+])
+def test_organizations_of_more_forms(text, org):
+    assert org in texts_of(OrganizationRecognizer(), text)
+
+
+@pytest.mark.parametrize("text", ["Our Health is fine.", "Bobby Gilbert. Insurance: none on file."])
+def test_no_organization_across_a_sentence_or_from_a_lone_noun(text):
+    assert texts_of(OrganizationRecognizer(), text) == []
+
+
+def test_a_partial_specific_match_does_not_lend_its_rank_to_the_whole_joined_span():
+    text = "Prescription sent to Everett Pharmacy today"
+    candidates = [
+        cand(text, "Everett Pharmacy", "PERSON", 0.8, "SpacyNerRecognizer"),
+        cand(text, "Everett", "PERSON", 0.5, "PersonNameRecognizer"),
+        cand(text, "Everett Pharmacy", "ORGANIZATION", 0.7, "OrganizationRecognizer"),
+    ]
+    final = resolve(text, candidates, threshold=0.4)
+    assert [(text[c.start:c.end], c.entity_type) for c in final] == [("Everett Pharmacy", "ORGANIZATION")]

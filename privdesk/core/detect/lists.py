@@ -32,6 +32,13 @@ NEVER_ENTITY_WORDS: frozenset[str] = frozenset(
     """.split()
 )
 
+# Whole cell values that name a role, not a person: chat exports label turns "Support Team" or "visitor".
+ROLE_PHRASES: frozenset[str] = frozenset(
+    """support team|customer service|customer support|customer care|help desk|helpdesk|service desk|visitor|guest|
+    chatbot|virtual assistant|automated message|auto-reply|anonymous|unknown|nurse station|front desk|reception|
+    billing team|sales team|tech support|technical support|moderator|host""".replace("\n", "").split("|")
+)
+
 # Honorifics and professional titles that precede a personal name. They are context for PERSON and are
 # stripped from the start of PERSON spans.
 TITLES: tuple[str, ...] = (
@@ -61,7 +68,8 @@ EDGE_WORDS: frozenset[str] = frozenset(
 
 
 def is_never_entity(text: str) -> bool:
-    return text.strip().strip(".,:;!?()[]\"'").lower() in NEVER_ENTITY_WORDS or text.strip().lower() in NEVER_ENTITY_WORDS
+    bare = text.strip().strip(".,:;!?()[]\"'").lower()
+    return bare in NEVER_ENTITY_WORDS or text.strip().lower() in NEVER_ENTITY_WORDS or " ".join(bare.split()) in ROLE_PHRASES
 
 
 def normalise_term(text: str) -> str:

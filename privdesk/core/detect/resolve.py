@@ -59,20 +59,34 @@ def _join_same_type(candidates: list[Candidate]) -> list[Candidate]:
     joined: list[Candidate] = []
     for entity_type in {c.entity_type for c in candidates}:
         group = sorted((c for c in candidates if c.entity_type == entity_type), key=lambda c: (c.start, -c.end))
-        current: Candidate | None = None
+        members: list[Candidate] = []
         for cand in group:
-            if current is not None and cand.start < current.end:
-                # Keep the name of the recognizer that is more specific (or found more of the span).
-                best = max((current, cand), key=lambda c: (tier(c.recognizer), c.end - c.start, c.score))
-                current = Candidate(current.start, max(current.end, cand.end), entity_type,
-                                    max(current.score, cand.score), best.recognizer)
+            if members and cand.start < max(m.end for m in members):
+                members.append(cand)
             else:
-                if current is not None:
-                    joined.append(current)
-                current = cand
-        if current is not None:
-            joined.append(current)
+                if members:
+                    joined.append(_joined(members))
+                members = [cand]
+        if members:
+            joined.append(_joined(members))
     return joined
+
+
+def _joined(members: list[Candidate]) -> Candidate:
+    """One span over overlapping candidates of one type, named after the recognizer that vouches for all of it.
+
+    A specific recognizer that found only part of the span ("Everett" as a given name inside spaCy's
+    "Everett Pharmacy") must not lend its rank to the rest: the joined span then ranks as the most
+    general member that reaches beyond it.
+    """
+    start = min(m.start for m in members)
+    end = max(m.end for m in members)
+    covering = [m for m in members if m.start <= start and m.end >= end]
+    if covering:
+        best = max(covering, key=lambda c: (tier(c.recognizer), c.score))
+    else:
+        best = min(members, key=lambda c: (tier(c.recognizer), -(c.end - c.start)))
+    return Candidate(start, end, members[0].entity_type, max(m.score for m in members), best.recognizer)
 
 
 def _priority(c: Candidate) -> tuple:

@@ -16,7 +16,9 @@ from privdesk.core.detect.recognizers.keyed_ids import KEYED_IDENTIFIERS, KeyedI
 from privdesk.core.detect.recognizers.nrp import NrpRecognizer
 from privdesk.core.detect.recognizers.organization import OrganizationRecognizer
 from privdesk.core.detect.recognizers.person_cues import PersonCueRecognizer
+from privdesk.core.detect.recognizers.person_names import PersonNameRecognizer
 from privdesk.core.detect.recognizers.phone import PhoneNumberRecognizer
+from privdesk.core.detect.recognizers.places import PlaceNameRecognizer
 from privdesk.core.detect.recognizers.postcode import PostcodeRecognizer
 from privdesk.core.detect.recognizers.presidio_builtin import presidio_recognizers
 from privdesk.core.detect.settings import DetectionSettings
@@ -34,6 +36,8 @@ def text_recognizers(settings: DetectionSettings) -> list[EntityRecognizer]:
         PhoneNumberRecognizer(),
         PostcodeRecognizer(),
         PersonCueRecognizer(),
+        PersonNameRecognizer(),
+        PlaceNameRecognizer(),
         OrganizationRecognizer(),
         NrpRecognizer(),
         *(KeyedIdentifierRecognizer(spec) for spec in KEYED_IDENTIFIERS),

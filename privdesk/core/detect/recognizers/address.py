@@ -33,7 +33,9 @@ _STRONG_SUFFIXES = (
     "Street St Avenue Ave Av Road Rd Boulevard Blvd Lane Ln Drive Dr Court Ct Place Pl Terrace Ter Terr Way "
     "Parkway Pkwy Highway Hwy Circle Cir Square Sq Trail Trl Close Crescent Cres Grove Gdns Gardens Mews Alley "
     "Aly Plaza Plz Crossing Xing Wharf Quay Embankment Parade Pde Esplanade Causeway Turnpike Expressway Expy "
-    "Freeway Fwy Boulevard Bvd Rue Strasse Straße Marg Nagar Salai Lane Cl Cres Ct Hwy"
+    "Freeway Fwy Boulevard Bvd Rue Strasse Straße Marg Nagar Salai Lane Cl Cres Ct Hwy "
+    # Indian locality words that end the street line: "Kale Zila", "Acharya Chowk", "Patla Ganj"
+    "Chowk Ganj Zila Vihar Enclave Bagh Puram Mohalla Peth Wadi Gali"
 ).split()
 # Words that also occur outside addresses ("Hyde Park", "Station"): a lower starting score.
 _WEAK_SUFFIXES = (
@@ -48,7 +50,8 @@ _WEAK_SUFFIXES = (
     "Light Lights Loaf Lock Locks Mall Manors Mission Motorway Mount Mountain Mountains Neck Oval Overpass Parks "
     "Parkways Pine Plain Plains Points Port Ports Prairie Radial Ramp Ranch Rapid Rapids Rest Ridges River Roads "
     "Shoal Shoals Skyway Spring Spur Spurs Squares Stravenue Stream Streets Throughway Trace Track Trafficway "
-    "Trailer Tunnel Underpass Union Unions Valleys Viaduct Views Villages Ville Walks Wall Ways Well Wells Via"
+    "Trailer Tunnel Underpass Union Unions Valleys Viaduct Views Villages Ville Walks Wall Ways Well Wells Via "
+    "Station Estate Estates Colony Layout Bazar Bazaar"
 ).split()
 
 
@@ -71,6 +74,7 @@ _TYPE_FIRST = (
     r"Residencial|Condomínio|Chácara|Loteamento|Esplanada|Fazenda|Sítio|Núcleo|Recanto|Jardim|Parque|Distrito|Trecho|"
     r"Via|Viale|Piazza|Piazzale|Corso|Vicolo|Strada|Borgo|Canale|Contrada|Rotonda|Incrocio|Lungomare|Salita|"
     r"Traversa|Vico|Località|Frazione|Galleria|Stretto|"
+    r"Trevo|Morro|Favela|Estação|Vale|Pátio|Lagoa|Viaduto|Acceso|Cuesta|Bajada|Vía|Calzada|Prolongación|Privada|Cerrada|"
     r"Rue|Avenue|Boulevard|Chemin|Place|Allée|Impasse|Quai|"
     r"ul\.|ulica|al\.|aleja|os\.|osiedle|pl\.|plac"
 )
@@ -78,7 +82,8 @@ _JOINERS = r"(?:de\s+la|de\s+los|de\s+las|de\s+l['’]|del|de|du|des|della|delle
 
 _DE_SUFFIX_ATTACHED = (
     r"straße|strasse|str\.|weg|platz|allee|gasse|ring|damm|ufer|chaussee|steig|pfad|markt|berg|gracht|laan|plein|"
-    r"straat|steeg|kade|singel|dijk|vej|gade|gatan|vägen|gata|veien|gaten|tie|katu|torget|torg|gränd|backen|stigen|"
+    r"straat|steeg|kade|singel|dijk|dreef|pad|baan|hof|erf|wal|plantsoen|veld|vliet|"
+    r"vej|gade|gatan|vägen|gata|veien|gaten|tie|katu|torget|torg|gränd|backen|stigen|"
     r"allén|leden|kajen|vägen|väg|plads|stræde|gasse"
 )
 _DE_SUFFIX_WORD = r"Straße|Strasse|Str\.|Weg|Platz|Allee|Gasse|Ring|Damm|Ufer|Chaussee|Markt|Steig"
@@ -86,7 +91,7 @@ _NOT_A_YEAR = r"(?!(?:1[89]|20)\d\d\b)"
 _DE_HOUSE = rf"{_NOT_A_YEAR}\d{{1,4}}(?:\s?[a-zA-Z](?![\w]))?(?:\s?[-–/]\s?\d{{1,4}}[a-zA-Z]?)?"
 
 _UNIT = (
-    r"(?:(?i:apt|apartment|suite|ste|unit|flat|fl|floor|room|rm|bldg|building|block|blk|dept|office|"
+    r"(?:(?i:appartamento|apartamento|apt|apartment|suite|ste|unit|flat|fl|floor|room|rm|bldg|building|block|blk|dept|office|"
     r"wohnung|whg|étage|etage|bâtiment|bat|escalier|piso|puerta|interno|int|piano|scala|studio|lot|space|"
     r"trailer|pier|hangar|slip|penthouse|ph|casa|bloco|apto|sala|andar|lokal|mieszkanie|m\.|h\.?[ \t]?no)\.?\s*(?:no\.?\s*)?#?\s*"
     r"(?:\d[\w\-]{0,5}|[A-Za-z]{1,2}-?\d[\w\-]{0,4}|[A-Z](?![\w]))"
@@ -95,7 +100,7 @@ _UNIT = (
 
 _US_STATES = (
     "AL AK AZ AR CA CO CT DE DC FL GA HI ID IL IN IA KS KY LA ME MD MA MI MN MS MO MT NE NV NH NJ NM NY NC ND "
-    "OH OK OR PA RI SC SD TN TX UT VT VA WA WV WI WY PR GU VI"
+    "OH OK OR PA RI SC SD TN TX UT VT VA WA WV WI WY PR GU VI AS MP FM MH PW AA AE AP"
 ).split()
 _US_STATE_NAMES = (
     "Alabama|Alaska|Arizona|Arkansas|California|Colorado|Connecticut|Delaware|Florida|Georgia|Hawaii|Idaho|"
@@ -135,8 +140,8 @@ STREET_PATTERNS: list[tuple[str, re.Pattern, float]] = [
     (
         "number+name+suffix",
         re.compile(
-            rf"(?<![\w\-/.,])(?<!\d[.,])(?:{_HOUSE_NUMBER}),?[ \t]+(?:{_DIRECTION}[ \t]+)?(?:{_NAME_WORD}[ \t]+){{1,4}}?"
-            rf"(?:{_STRONG})\b\.?(?:[ \t]+{_DIRECTION}\b\.?)?",
+            rf"(?<![\w\-/.,])(?<!\d[.,])(?:{_HOUSE_NUMBER})(?:,?[ \t]+|[ \t]*,?\r?\n[ \t]*)(?:{_DIRECTION}[ \t]+)?"
+            rf"(?:{_NAME_WORD}[ \t]+){{1,4}}?(?:{_STRONG})\b\.?(?:[ \t]+{_DIRECTION}\b\.?)?",
         ),
         0.6,
     ),
@@ -176,7 +181,7 @@ STREET_PATTERNS: list[tuple[str, re.Pattern, float]] = [
     (
         "name+suffix+number",
         re.compile(
-            rf"(?<![\w\-])\p{{Lu}}[\p{{L}}\-]{{2,}}(?i:{_DE_SUFFIX_ATTACHED})[ \t]*{_DE_HOUSE}(?![\w])",
+            rf"(?<![\w\-])\p{{Lu}}[\p{{L}}\-]{{1,}}(?i:{_DE_SUFFIX_ATTACHED})[ \t]*{_DE_HOUSE}(?![\w])",
         ),
         0.6,
     ),

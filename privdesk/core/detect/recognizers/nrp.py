@@ -42,6 +42,9 @@ Tamil Punjabi Gujarati Bengali Sinhalese Pashtun Hmong Maori Māori Aboriginal I
 Flemish Walloon Bavarian Quebecois Québécois Creole Cajun Yoruba Igbo Hausa Zulu Xhosa Amhara Oromo Tigrayan
 Democrat Republican Labour Tory Tories Conservative Liberal Socialist Communist Green Libertarian""".split()
 
+# Single words of the list, lower-cased: other recognizers use it to keep "Roman Catholic" or "French" out of names.
+NRP_WORDS: frozenset[str] = frozenset(w.lower() for w in _RELIGIONS + _NATIONALITIES)
+
 _ALL = sorted(set(_RELIGIONS) | set(_NATIONALITIES) | set(_MULTI), key=len, reverse=True)
 _PATTERN = re.compile(r"(?<![\w\-])(?:" + "|".join(re.escape(w).replace(r"\ ", r"[ \t]+") for w in _ALL) + r")(?![\w\-])")
 # Words that are also ordinary adjectives or names in other senses score lower.

@@ -17,11 +17,13 @@ from privdesk.core.detect.recognizers.base import TextRecognizer
 _LEGAL_FORMS = (
     r"Inc\.?|Incorporated|LLC|L\.L\.C\.|Ltd\.?|Limited|Corp\.?|Corporation|Co\.|Company|PLC|plc|LLP|L\.P\.|LP|"
     r"GmbH(?:[ \t]&[ \t]Co\.?[ \t]KG)?|AG|KG|OHG|GbR|e\.V\.|mbH|UG|SE|"
-    r"S\.A\.S\.?|SAS|SARL|S\.A\.R\.L\.|S\.A\.(?:[ \t]?de[ \t]C\.V\.)?|SA|S\.L\.U?\.?|SL|S\.p\.A\.|SpA|SPA|S\.r\.l\.|Srl|SRL|S\.n\.c\.|"
+    r"S\.A\.S\.?|SAS|SARL|S\.A\.R\.L\.|S\.A\.(?:[ \t]?de[ \t]C\.V\.)?|SA|S\.L\.[UL]?\.?|SL|S\.p\.A\.|SpA|SPA|S\.r\.l\.|Srl|SRL|S\.n\.c\.|"
     r"e[ \t]figli|e[ \t]C\.|y[ \t]Asociados|&[ \t]Asociados|S\.A\.D\.?|Ltda\.?|EIRELI|EI|ME|"
     r"B\.V\.|BV|N\.V\.|NV|AB|ASA|AS|A/S|ApS|Oy|Oyj|Sp\.[ \t]z[ \t]o\.o\.|S\.C\.|Kft\.?|Zrt\.?|s\.r\.o\.|a\.s\.|"
     r"Pty\.?[ \t]Ltd\.?|Pvt\.?[ \t]Ltd\.?|Private[ \t]Limited|K\.K\.|Bhd|Sdn[ \t]Bhd|"
-    r"&[ \t]Co\.?|and[ \t]Sons|&[ \t]Sons|Group|Holdings?|Partners|Associates|Brothers|Bros\.?"
+    r"&[ \t]Co\.?|and[ \t]Sons|&[ \t]Sons|Group|Holdings?|Partners|Associates|Brothers|Bros\.?|"
+    r"Sp\.[ \t]?[kj]\.|S\.[ \t]?Com\.|S\.[ \t]?Coop\.|S/A|HB|KB|et[ \t]Fils|&[ \t]Fils|e[ \t]Filhos|Hnos\.?|"
+    r"Mutual|Drugstore|Drugs|Chemists?"
 )
 _INSTITUTIONS = (
     r"Hospital|Hospitals|Clinic|Clinics|Medical[ \t]Cent(?:er|re)|Health[ \t]Cent(?:er|re)|Health[ \t]System|Healthcare|"
@@ -34,20 +36,30 @@ _INSTITUTIONS = (
     r"Technologies|Technology|Software|Consulting|Services|Industries|Enterprises|Ventures|Studios|Media|"
     r"Telecom|Communications|Pharmaceuticals|Therapeutics|Biotech|Energy|Electric|Utilities|Construction|"
     r"Realty|Properties|Law[ \t]Firm|Lawyers|Solicitors|Attorneys|Accountants|Krankenhaus|Klinik|Klinikum|"
-    r"Praxis|Hôpital|Hopital|Clinique|Ospedale|Clinica|Clínica|Hospital[ \t]General|Universität|Université|Università"
+    r"Praxis|Hôpital|Hopital|Clinique|Ospedale|Clinica|Clínica|Hospital[ \t]General|Universität|Université|Università|"
+    r"Apotek|Apteka|Pharmacies"
+)
+
+# The words of both lists ("hospital", "gmbh", "pharmacy"): a name or place that runs into one of them is
+# really an organisation's name.
+ORGANIZATION_WORDS: frozenset[str] = frozenset(
+    word.lower()
+    for alternative in (_LEGAL_FORMS + "|" + _INSTITUTIONS).split("|")
+    for word in re.sub(r"\\.|\[ \\t\]|\(\?:|[()?]", " ", alternative).split()
+    if len(word) > 1 and word not in ("er", "re", "s", "and", "of")
 )
 _CAP = r"\p{Lu}[\p{L}'’\-]*\.?"
-_NAME_WORDS = rf"(?:{_CAP}|&|of|for|and|the|de|la|del|du|des|di|e|y|für|St\.|Saint)"
+_NAME_WORDS = rf"(?:{_CAP}|&|of|for|and|the|de|la|del|du|des|di|e|y|für|upon|on|van|von|der|den|da|do|dos|das|St\.|Saint)"
 # One to five capitalised words (connectives allowed inside) before a legal form or institution noun.
 _ORG_BEFORE = re.compile(
-    rf"(?<![\w\-])(?P<org>{_CAP}(?:[ \t,]+{_NAME_WORDS}){{0,5}}?,?[ \t]+(?:{_LEGAL_FORMS})(?![\w&]))"
+    rf"(?<![\w\-])(?P<org>{_CAP}(?:[ \t,]+{_NAME_WORDS}){{0,5}}?,?[ \t]+(?:{_LEGAL_FORMS})(?:[ \t]+(?:{_LEGAL_FORMS})){{0,2}}(?![\w&]))"
 )
 _INSTITUTION = re.compile(
     rf"(?<![\w\-])(?P<org>{_CAP}(?:[ \t]+{_NAME_WORDS}){{0,4}}?[ \t]+(?:{_INSTITUTIONS})(?![\w])(?:[ \t]+(?:of|de|di|für)[ \t]+{_CAP}(?:[ \t]+{_CAP})?)?)"
 )
 # Institution noun first: "Hospital Universitario La Paz", "University of Leeds", "Bank of Ireland".
 _INSTITUTION_FIRST = re.compile(
-    rf"(?<![\w\-])(?P<org>(?:The[ \t]+)?(?:University|Bank|College|Institute|Hospital|Clinic|Church|Ministry|Department|Universidad|Università|Université|Klinikum|Hôpital|Ospedale|Banco|Banca|Banque)"
+    rf"(?<![\w\-])(?P<org>(?:The[ \t]+)?(?:University|Bank|College|Institute|Hospital|Clinic|Church|Ministry|Department|Universidad|Università|Université|Klinikum|Hôpital|Ospedale|Banco|Banca|Banque|Pharmacie|Farmacia|Farmácia|Apotheke|Clinique|Clínica|Grupo|Gruppo|Groupe|Fundacja|Fundación|Fondazione|Stiftung|Stowarzyszenie|Compañía|Companhia|Société|Cabinet|Laboratoire|Laboratorios)"
     rf"[ \t]+(?:of|de|di|du|des|del|della|für|der)?[ \t]*{_CAP}(?:[ \t]+{_CAP}){{0,3}})"
 )
 # "Ingram, Zimmerman and Dixon", "Mills, Griffin & Nguyen": a firm named after its partners.
@@ -55,7 +67,15 @@ _PARTNERS = re.compile(rf"(?<![\w\-])(?P<org>\p{{Lu}}\p{{Ll}}+(?:-\p{{Lu}}\p{{Ll
 
 _PATTERNS = ((_ORG_BEFORE, 0.75, "legal form"), (_INSTITUTION, 0.7, "institution"),
              (_INSTITUTION_FIRST, 0.7, "institution first"), (_PARTNERS, 0.6, "partners"))
-_STOP_FIRST = EDGE_WORDS | {"my", "our", "your", "his", "her", "their", "this", "that", "at", "in", "on"}
+# A full stop after a word of two or more letters (not an abbreviation such as "St."), then a capital: a
+# sentence ends inside the match ("... 40 mg IV. Cardiology consulted").
+_SENTENCE_BREAK = re.compile(
+    r"(?<!\b(?:St|Mt|Ft|Dr|Co|Bros|Jr|Sr|Inc|Ltd|Corp|Hon|Rev|Gen|Col|Capt|Prof|Mr|Mrs|Ms))(?<=\p{L}{2})\.[ \t]+\p{Lu}|\n"
+)
+# Memo and sentence openers that are not part of the name after them ("Wages Moreau et Fils").
+_MEMO_WORDS = frozenset("""wages salary payroll subscription rent fee fees bill membership donation purchase premium
+reimbursement card debit credit standing direct monthly annual weekly online""".split())
+_STOP_FIRST = EDGE_WORDS | _MEMO_WORDS | {"my", "our", "your", "his", "her", "their", "this", "that", "at", "in", "on"}
 
 
 class OrganizationRecognizer(TextRecognizer):
@@ -74,5 +94,9 @@ class OrganizationRecognizer(TextRecognizer):
                     start += first.end()
                 if end - start < 4 or not re.search(r"\p{Lu}", text[start:end]):
                     continue
+                if how == "institution" and not re.search(r"[ \t]", text[start:end]):
+                    continue  # "Our Health": only the institution noun is left once the sentence word goes
+                if _SENTENCE_BREAK.search(text, start, end):
+                    continue  # "Bobby Gilbert. Insurance: ...": the institution word starts the next sentence
                 results.append(self.result("ORGANIZATION", start, end, score, how))
         return results

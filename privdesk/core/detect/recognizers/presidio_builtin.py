@@ -78,6 +78,8 @@ class BoundedUrlRecognizer(UrlRecognizer):
         if re.match(r"(?i)(?:https?|ftps?)://[\w\-]", pattern_text):
             return False
         host = re.sub(r"(?i)^(?:https?|ftps?)://", "", pattern_text).split("/", 1)[0].split(":", 1)[0]
+        if re.fullmatch(r"\p{L}\.\p{Lu}\p{L}*\.?", pattern_text):
+            return True  # "S.Com.", "S.Coop.": a company form written with dots, not a one-letter domain
         return tldextract.extract(host).suffix == "" or host.replace(".", "").isdigit()
 
     def analyze(self, text, entities, nlp_artifacts=None, regex_flags=None) -> list[RecognizerResult]:

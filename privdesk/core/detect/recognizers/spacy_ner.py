@@ -74,8 +74,19 @@ class SpacyNerRecognizer(SpacyRecognizer):
         return results
 
 
+# "St. Catherine's Hospital on Nov 4, 2021": spaCy runs a name into the date after it.
+_TRAILING_DATE = re.compile(
+    r"[ \t,]+(?:on|at|since|from|until|till|dated|by|in)[ \t]+(?=\d|(?i:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec|"
+    r"mon|tue|wed|thu|fri|sat|sun)[a-z]*\.?[ \t]+\d)"
+)
+
+
 def _clean_pieces(text: str, start: int, end: int, entity_type: str) -> list[tuple[int, int]]:
     """Split at line breaks (or tabs / runs of spaces, as in table cells) and trim each piece."""
+    if entity_type in ("PERSON", "ORGANIZATION", "LOCATION"):
+        trailing = _TRAILING_DATE.search(text, start, end)
+        if trailing is not None:
+            end = trailing.start()
     pieces = []
     piece_start = start
     for boundary in re.finditer(r"\r?\n|\t| {3,}", text[start:end]):
