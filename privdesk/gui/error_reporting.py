@@ -8,37 +8,18 @@ exception types only, never the messages.
 from __future__ import annotations
 
 import logging
-import traceback
 from pathlib import Path
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox, QWidget
 
 from privdesk.core.errors import PrivDeskError
+from privdesk.gui.tracebacks import traceback_without_values
 
 log = logging.getLogger("privdesk.gui")
 
 # Set by privdesk.gui.app when it opens the log file, so dialogs can say where the details are.
 log_file_path: Path | None = None
-
-
-def traceback_without_values(error: BaseException) -> str:
-    """The traceback of `error` and its causes: frames and source lines, exception type names, no messages."""
-    chain: list[BaseException] = []
-    seen: set[int] = set()
-    current: BaseException | None = error
-    while current is not None and id(current) not in seen:
-        seen.add(id(current))
-        chain.append(current)
-        current = current.__cause__ or (None if current.__suppress_context__ else current.__context__)
-    parts: list[str] = []
-    for index, exc in enumerate(reversed(chain)):
-        if index:
-            parts.append("\nwhich led to:\n")
-        parts.append("Traceback (most recent call last):\n")
-        parts.extend(traceback.format_list(traceback.extract_tb(exc.__traceback__)))
-        parts.append(f"{type(exc).__module__}.{type(exc).__qualname__} (message withheld: it may quote data)\n")
-    return "".join(parts)
 
 
 def log_unexpected_error(error: BaseException, *, context: str) -> None:

@@ -300,3 +300,36 @@ def test_the_file_panel_shows_how_the_file_was_read_and_its_warnings(tab, tmp_pa
     for warning in summary.warnings:
         assert warning in details.value("Warnings")
     assert tab.model.data(tab.model.index(0, 1)) == "Ren\u00e9e Dupr\u00e9"
+
+
+def test_a_big_file_shows_its_first_rows_before_it_is_read(tab, tmp_path, qtbot, write_csv, monkeypatch):
+    monkeypatch.setattr(tasks, "PREVIEW_MIN_BYTES", 0)  # every file counts as big here
+    monkeypatch.setattr(tasks, "PREVIEW_ROWS", 10)
+    path = write_csv(tmp_path / "big.csv", ["id", "text"], [[i, f"row {i}"] for i in range(50)])
+    seen: list[int] = []
+    tab.loading_changed.connect(
+        lambda loading: loading and tab.loading_worker.signals.partial_result.connect(
+            lambda value: seen.append(tab.model.rowCount()) if isinstance(value, tasks.DatasetPreview) else None))
+    with qtbot.waitSignal(tab.dataset_loaded, timeout=5000):
+        tab.open_dataset(path)
+    assert seen == [10]  # the preview was on screen first
+    assert tab.model.rowCount() == 50 and "50 rows" in tab.summary_label.text()
+
+
+def test_cancelling_after_the_preview_shows_the_previous_dataset_again(tab, patients_csv, tmp_path, qtbot, write_csv,
+                                                                      monkeypatch, patient_rows):
+    with qtbot.waitSignal(tab.dataset_loaded, timeout=5000):
+        tab.open_dataset(patients_csv)
+    monkeypatch.setattr(tasks, "PREVIEW_MIN_BYTES", 0)
+    path = write_csv(tmp_path / "big.csv", ["id", "text"], [[i, f"row {i}"] for i in range(50)])
+
+    def cancel_after_preview(loading: bool) -> None:
+        if loading:
+            tab.loading_worker.signals.partial_result.connect(
+                lambda value: tab.cancel_loading() if isinstance(value, tasks.DatasetPreview) else None)
+
+    tab.loading_changed.connect(cancel_after_preview)
+    with qtbot.waitSignal(tab.load_cancelled, timeout=5000):
+        tab.open_dataset(path)
+    assert tab.model.rowCount() == len(patient_rows)
+    assert "patients.csv" in tab.summary_label.text()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QByteArray, QMimeData, QPointF, QSettings, Qt, QUrl
+from PySide6.QtCore import QByteArray, QMimeData, QSettings, Qt, QUrl
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import (
     QAbstractButton,
@@ -45,13 +45,13 @@ def test_object_names_are_in_place(main_window):
     assert main_window.findChild(QLabel, "summaryLabel") is not None
 
 
-def test_placeholder_tabs_explain_what_comes_and_offer_no_controls(main_window):
-    for name in ("reviewTab", "policyTab", "trainTab", "evaluateTab"):
-        tab = main_window.findChild(QWidget, name)
-        labels = tab.findChildren(QLabel)
-        assert len(labels) == 1 and "Here you will" in labels[0].text()
-        assert not tab.findChildren(QAbstractButton) and not tab.findChildren(QComboBox)
-        assert not tab.findChildren(QLineEdit)
+def test_later_steps_are_real_tabs_that_follow_the_project(main_window):
+    assert main_window.findChild(QWidget, "policyTab") is main_window.policy_tab
+    assert main_window.findChild(QWidget, "trainTab") is main_window.train_tab
+    assert main_window.findChild(QWidget, "evaluateTab") is main_window.evaluate_tab
+    assert main_window.findChild(QAbstractButton, "startTrainingButton") is not None
+    file_actions = [action.objectName() for action in main_window.findChild(QWidget, "fileMenu").actions()]
+    assert "exportAction" in file_actions and "reidentifyAction" in file_actions
 
 
 def test_empty_window_shows_the_open_a_dataset_hint(main_window):
@@ -62,9 +62,12 @@ def test_empty_window_shows_the_open_a_dataset_hint(main_window):
 
 
 def test_menus_hold_only_working_actions(main_window):
-    assert menu_titles(main_window) == ["File", "Edit", "View", "Help"]
+    assert menu_titles(main_window) == ["File", "Edit", "Review", "View", "Help"]
     file_texts = [a.text().replace("&", "") for a in main_window.findChild(QWidget, "fileMenu").actions() if a.text()]
-    assert file_texts == ["Open dataset\u2026", "Open Recent", "Quit"]
+    assert file_texts == ["New project\u2026", "Open project\u2026", "Save project", "Save project as\u2026",
+                          "Open dataset\u2026", "Open Recent", "Export sanitized dataset\u2026",
+                          "Re-identify from a vault\u2026", "Quit"]
+    assert not main_window.save_action.isEnabled() and not main_window.save_as_action.isEnabled()  # no project yet
     assert not main_window.undo_action.isEnabled() and not main_window.redo_action.isEnabled()
     assert main_window.full_screen_action.isCheckable()
     assert main_window.open_action.shortcut().toString() == "Ctrl+O"
@@ -101,7 +104,7 @@ def test_role_edits_enable_undo_in_the_edit_menu(main_window, patients_csv, qtbo
     main_window.undo_action.trigger()
     assert combo.currentText() != changed
     assert main_window.redo_action.isEnabled() and not main_window.undo_action.isEnabled()
-    main_window.tabs.setCurrentIndex(1)  # the Review placeholder has nothing to undo
+    main_window.tabs.setCurrentIndex(3)  # the Train tab has nothing to undo
     assert not main_window.redo_action.isEnabled()
 
 
@@ -138,27 +141,25 @@ def test_a_missing_recent_file_is_listed_but_disabled(main_window, patients_csv,
     assert not action.isEnabled() and "not found" in action.text()
 
 
-def test_dropping_a_file_on_the_window_opens_it(main_window, patients_csv, qtbot, patient_rows):
+def test_dropping_a_file_on_the_window_opens_it(main_window, patients_csv, qtbot, patient_rows, drag_event):
     main_window.show()
     mime = QMimeData()
     mime.setUrls([QUrl.fromLocalFile(str(patients_csv))])
-    position = QPointF(main_window.rect().center())
-    enter = QDragEnterEvent(position, Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
-                            Qt.KeyboardModifier.NoModifier)
+    centre = main_window.rect().center()
+    enter = drag_event(QDragEnterEvent, centre.x(), centre.y(), mime)
     QApplication.sendEvent(main_window, enter)
     assert enter.isAccepted()
-    drop = QDropEvent(position, Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
+    drop = drag_event(QDropEvent, centre.x(), centre.y(), mime)
     with qtbot.waitSignal(main_window.data_tab.dataset_loaded, timeout=5000):
         QApplication.sendEvent(main_window, drop)
     assert drop.isAccepted()
     assert main_window.data_tab.model.rowCount() == len(patient_rows)
 
 
-def test_a_drag_without_a_local_file_is_refused(main_window):
+def test_a_drag_without_a_local_file_is_refused(main_window, drag_event):
     mime = QMimeData()
     mime.setText("just some text")
-    enter = QDragEnterEvent(QPointF(10, 10), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
-                            Qt.KeyboardModifier.NoModifier)
+    enter = drag_event(QDragEnterEvent, 10, 10, mime)
     QApplication.sendEvent(main_window, enter)
     assert not enter.isAccepted()
     web = QMimeData()
@@ -171,8 +172,9 @@ def test_settings_are_isolated_and_hold_geometry_and_paths_but_no_data(main_wind
     assert isolated_settings in settings_file.parents
     assert main_window.settings.format() == QSettings.Format.IniFormat
     main_window.show()
-    main_window.resize(720, 480)  # the offscreen screen is 800x600
+    main_window.resize(720, 480)  # the offscreen screen is 800x600; the window keeps its minimum size
     load(main_window, patients_csv, qtbot)
+    size = (main_window.width(), main_window.height())
     assert main_window.close()
     saved = QSettings(str(settings_file), QSettings.Format.IniFormat)
     assert isinstance(saved.value(app_settings.KEY_GEOMETRY), QByteArray)
@@ -184,7 +186,9 @@ def test_settings_are_isolated_and_hold_geometry_and_paths_but_no_data(main_wind
 
     reopened = MainWindow(thread_pool=main_window.data_tab._thread_pool)
     qtbot.addWidget(reopened)
-    assert (reopened.width(), reopened.height()) == (720, 480)
+    screen_width = reopened.screen().availableGeometry().width()
+    assert reopened.height() == size[1]
+    assert abs(reopened.width() - min(size[0], screen_width)) <= 2  # Qt keeps a restored window on screen
 
 
 def test_full_screen_toggles(main_window, qtbot):
@@ -204,6 +208,10 @@ def test_keyboard_shortcuts_dialog_lists_the_real_shortcuts(main_window, qtbot):
     assert rows["Undo"] == "Ctrl+Z"
     assert rows["Redo"] == "Ctrl+Shift+Z or Ctrl+Y"
     assert "Full Screen" in rows and "Keyboard Shortcuts" in rows
+    assert rows["Accept finding"] == "A" and rows["Reject finding"] == "R or X"
+    assert rows["Label as Person"] == "1 or P"
+    assert rows["Next record"] == "Ctrl+Down" and rows["Save project"] == "Ctrl+S"
+    assert "Tab / Shift+Tab" in rows.values()  # keys the text view handles itself are listed too
     dialog.close()
 
 

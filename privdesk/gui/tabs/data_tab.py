@@ -34,7 +34,7 @@ from privdesk.core.progress import ProgressInfo
 from privdesk.core.types import ColumnRole
 from privdesk.gui.error_reporting import error_dialog
 from privdesk.gui.models.dataset_model import DatasetTableModel
-from privdesk.gui.tasks import LoadedDataset, load_dataset
+from privdesk.gui.tasks import DatasetPreview, LoadedDataset, load_dataset
 from privdesk.gui.widgets.column_roles_table import ColumnRolesTable
 from privdesk.gui.widgets.dataset_details import DatasetDetails, describe_delimiter
 from privdesk.gui.workers import ThreadPoolLike, Worker
@@ -136,8 +136,11 @@ class _LoadSession(QObject):
         self.tab._on_progress(self, info)
 
     @Slot(object)
-    def on_partial_result(self, summary: DatasetSummary) -> None:
-        self.tab._on_summary(self, summary)
+    def on_partial_result(self, value: object) -> None:
+        if isinstance(value, DatasetPreview):
+            self.tab._on_preview(self, value)
+        else:
+            self.tab._on_summary(self, value)  # type: ignore[arg-type]
 
     @Slot(object)
     def on_finished(self, loaded: LoadedDataset) -> None:
@@ -170,6 +173,7 @@ class DataTab(QWidget):
         self._pending_summary: DatasetSummary | None = None
         self._dataset: Dataset | None = None
         self._summary: DatasetSummary | None = None
+        self._showing_preview = False
         self.undo_stack = QUndoStack(self)
         self.model = DatasetTableModel(self)
         self._build()
@@ -196,6 +200,13 @@ class DataTab(QWidget):
 
     def roles(self) -> dict[str, ColumnRole]:
         return self.columns_table.roles()
+
+    def apply_roles(self, roles: dict[str, ColumnRole]) -> None:
+        """Show roles that come from elsewhere (a reopened project), without an undo step or a roles_changed."""
+        known = self.columns_table.roles()
+        for column, role in roles.items():
+            if column in known and known[column] != role:
+                self.columns_table.set_role(column, role)
 
     def open_dataset(self, path: str | Path, options: ReadOptions | None = None) -> None:
         """Start loading `path` in the background; a load already running is cancelled."""
@@ -328,6 +339,25 @@ class DataTab(QWidget):
             self.progress_bar.setRange(0, PROGRESS_STEPS)
             self.progress_bar.setValue(round(fraction * PROGRESS_STEPS))
 
+    def _on_preview(self, session: _LoadSession, preview: DatasetPreview) -> None:
+        """A big file's first rows: shown at once, replaced by the whole dataset when it is read."""
+        if session is not self._session:
+            return
+        self._showing_preview = True
+        self.model.set_table(preview.table)
+        self.pages.setCurrentWidget(self.splitter)
+        self.summary_label.setText(f"<b>{html.escape(preview.path.name)}</b> \u00b7 reading\u2026 "
+                                   f"showing the first {preview.table.num_rows:,} rows")
+
+    def _restore_after_preview(self) -> None:
+        """A load that showed a preview failed or was cancelled: show what was there before."""
+        if not self._showing_preview:
+            return
+        self._showing_preview = False
+        self.model.set_dataset(self._dataset)
+        self.pages.setCurrentWidget(self.splitter if self._dataset is not None else self.empty_hint)
+        self.summary_label.setText(summary_text(self._summary) if self._summary is not None else "No dataset open")
+
     def _on_summary(self, session: _LoadSession, summary: DatasetSummary) -> None:
         if session is not self._session:
             return
@@ -340,6 +370,7 @@ class DataTab(QWidget):
         if session is not self._session:
             return
         self._end_loading()
+        self._showing_preview = False
         self._dataset = loaded.dataset
         self._summary = loaded.summary
         self.undo_stack.clear()
@@ -360,6 +391,7 @@ class DataTab(QWidget):
             return
         path = self._loading_path
         self._end_loading()
+        self._restore_after_preview()
         name = path.name if path else "the dataset"
         error_dialog(self.window(), error, action=f"Opening {name}")
         self.status_message.emit(f"Could not open {name}")
@@ -369,6 +401,7 @@ class DataTab(QWidget):
         if session is not self._session:
             return
         self._end_loading()
+        self._restore_after_preview()
         self.status_message.emit("Loading cancelled")
         self.load_cancelled.emit()
 

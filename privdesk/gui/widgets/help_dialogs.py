@@ -30,23 +30,25 @@ TABLE_KEYS: tuple[tuple[str, str], ...] = (
 )
 
 
-def shortcut_rows(actions: Iterable[QAction]) -> list[tuple[str, str]]:
-    """(what it does, keys) for every action that has a shortcut, in menu order."""
+def shortcut_rows(actions: Iterable[QAction], extra_rows: Iterable[tuple[str, str]] = ()) -> list[tuple[str, str]]:
+    """(what it does, keys) for every action that has a shortcut, in menu order, then `extra_rows`
+    (keys a widget handles itself) and the table keys."""
     rows = []
     for action in actions:
         keys = [sequence.toString(QKeySequence.SequenceFormat.NativeText) for sequence in action.shortcuts()]
         keys = [key for key in keys if key]
         if keys:
             rows.append((action.text().replace("&", "").rstrip(".\u2026"), " or ".join(keys)))
-    return rows + list(TABLE_KEYS)
+    return rows + list(extra_rows) + list(TABLE_KEYS)
 
 
 class ShortcutsDialog(QDialog):
-    def __init__(self, actions: Iterable[QAction], parent: QWidget | None = None) -> None:
+    def __init__(self, actions: Iterable[QAction], parent: QWidget | None = None,
+                 extra_rows: Iterable[tuple[str, str]] = ()) -> None:
         super().__init__(parent)
         self.setObjectName("shortcutsDialog")
         self.setWindowTitle("Keyboard shortcuts")
-        rows = shortcut_rows(actions)
+        rows = shortcut_rows(actions, extra_rows)
         self.table = QTableWidget(len(rows), 2, self)
         self.table.setObjectName("shortcutsTable")
         self.table.setHorizontalHeaderLabels(["Action", "Keys"])
@@ -63,7 +65,7 @@ class ShortcutsDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.addWidget(self.table)
         layout.addWidget(buttons)
-        self.resize(460, 360)
+        self.resize(560, 620)
 
     def rows(self) -> list[tuple[str, str]]:
         return [(self.table.item(row, 0).text(), self.table.item(row, 1).text()) for row in range(self.table.rowCount())]

@@ -1,0 +1,1 @@
+"""Dialogs that run a whole task of their own (export, re-identification)."""
