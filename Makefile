@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 PIP := $(PY) -m pip
 STAMP := $(VENV)/.privdesk-installed
 
-.PHONY: install run test test-core test-gui bench clean
+.PHONY: install run test test-core test-gui bench screenshots clean
 
 $(STAMP): pyproject.toml Makefile
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "PrivDesk needs Python 3.11 ($(PYTHON) not found). Set PYTHON=/path/to/python3.11."; exit 1; }
@@ -34,6 +34,15 @@ test-gui: install
 
 bench: install
 	$(PY) bench/inspect_speed.py
+	$(PY) bench/detect_speed.py
+	$(PY) bench/detect_quality.py
+	$(PY) bench/mask_speed.py
+	$(PY) bench/dp_overhead.py --models tiny
+	$(PY) bench/gui_latency.py
+
+# Screenshots of every tab under a virtual X server (Debian: apt-get install xvfb).
+screenshots: install
+	xvfb-run -a -s "-screen 0 1600x1000x24" $(PY) installer/screenshots.py
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info .pytest_cache
