@@ -138,6 +138,21 @@ def test_progress_reports_structured_metrics_every_step(finished_run):
     assert training[-1].epsilon_prv <= result.plan.epsilon_target
     assert reports[-1].phase == "done" and reports[-1].grad_sample_mode == "fused"
     assert [r.epsilon_prv for r in training] == sorted(r.epsilon_prv for r in training)  # ε only grows
+    # ε is recomputed every few seconds; each report says at which step, and that step is never ahead
+    assert all(r.epsilon_step is not None and r.epsilon_step <= r.step for r in training)
+    assert training[-1].epsilon_step == training[-1].step
+    assert training[-1].epsilon_prv == pytest.approx(result.epsilon_prv, rel=0.01)  # the result's is the final, finer PRV
+
+
+def test_metrics_hold_epsilon_only_where_it_was_computed(finished_run):
+    import json
+
+    result, _ = finished_run
+    metrics = json.loads((result.run_dir / "metrics.json").read_text())
+    points = metrics if isinstance(metrics, list) else metrics["steps"]
+    computed = [point["epsilon_prv"] for point in points if point["epsilon_prv"] is not None]
+    assert computed and computed == sorted(computed)
+    assert points[-1]["epsilon_prv"] == pytest.approx(result.epsilon_prv, rel=0.01)
 
 
 def test_run_folder_tells_evaluate_members_canaries_and_model(finished_run, notes, key):

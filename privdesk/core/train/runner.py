@@ -112,6 +112,7 @@ class TrainProgress:
     grad_sample_mode: str | None = None
     message: str = ""
     steps_per_epoch: int = 0
+    epsilon_step: int | None = None  # the step ε was computed at: it is refreshed every few seconds, not every step
 
     @property
     def epoch(self) -> float:
@@ -265,6 +266,7 @@ class _Run:
         self.mode = "non-private"
         self.epsilon: tuple[float | None, float | None] = (None, None)
         self.epsilon_at = -math.inf
+        self.epsilon_step: int | None = None
         self.last_loss: float | None = None
         self.held_out_loss: float | None = None
 
@@ -282,7 +284,7 @@ class _Run:
             phase, self.step, plan.steps if plan else 0, self.elapsed, self.last_loss, self.held_out_loss,
             self.epsilon[0], self.epsilon[1], plan.delta if plan else None,
             plan.noise_multiplier if plan else None, plan.sample_rate if plan else None, self.mode, message,
-            plan.steps_per_epoch if plan else 0))
+            plan.steps_per_epoch if plan else 0, self.epsilon_step))
 
     def refresh_epsilon(self, *, force: bool = False, final: bool = False) -> None:
         if not self.config.dp:
@@ -292,6 +294,7 @@ class _Run:
             delta = self.plan.delta
             self.epsilon = (self.ledger.epsilon_prv(delta, final=final), self.ledger.epsilon_rdp(delta))
             self.epsilon_at = now
+            self.epsilon_step = self.step
 
     # ---- the whole run ----------------------------------------------------------------------------
 
@@ -478,8 +481,10 @@ class _Run:
             self.refresh_epsilon(force=final_step)
             if config.eval_every_steps and self.step % config.eval_every_steps == 0 and not final_step:
                 self.held_out_loss = self._held_out_loss(PERIODIC_EVAL_EXAMPLES)
-            self.metrics.append({"step": self.step, "loss": self.last_loss, "epsilon_prv": self.epsilon[0],
-                                 "epsilon_rdp": self.epsilon[1], "held_out_loss": self.held_out_loss,
+            fresh = self.epsilon_step == self.step  # a stale ε would under-state what this step has spent
+            self.metrics.append({"step": self.step, "loss": self.last_loss,
+                                 "epsilon_prv": self.epsilon[0] if fresh else None,
+                                 "epsilon_rdp": self.epsilon[1] if fresh else None, "held_out_loss": self.held_out_loss,
                                  "elapsed_s": round(self.elapsed, 3)})
             self.report("training")
             if final_step:

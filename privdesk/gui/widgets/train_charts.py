@@ -98,7 +98,8 @@ class TrainCharts(QWidget):
         if report.total_steps:
             self.total_steps = report.total_steps
         if report.phase == "training" and report.step > 0 and (not self.loss[0] or report.step > self.loss[0][-1]):
-            self._append(report.step, report.loss, report.held_out_loss, report.epsilon_prv)
+            fresh_epsilon = report.epsilon_prv if report.epsilon_step == report.step else None
+            self._append(report.step, report.loss, report.held_out_loss, fresh_epsilon)
             if self._last_point is not None and report.elapsed_s > self._last_point[1]:
                 steps = report.step - self._last_point[0]
                 self._append_xy(self.speed, report.step, steps / (report.elapsed_s - self._last_point[1]))
