@@ -60,8 +60,7 @@ def test_invalid_custom_specs_are_user_errors(bad):
 
 
 def test_invalid_settings_are_user_errors():
-    for settings in (DetectionSettings(threshold=2), DetectionSettings(jobs=0), DetectionSettings(language="de"),
-                     DetectionSettings(use_transformer=True)):
+    for settings in (DetectionSettings(threshold=2), DetectionSettings(jobs=0), DetectionSettings(language="de")):
         with pytest.raises(DetectionConfigError):
             DetectionEngine(settings)
 
@@ -140,3 +139,22 @@ def test_transformer_recognizer_loads_a_local_model_offline(tmp_path):
     assert DetectionEngine(DetectionSettings(use_transformer=True, transformer_model=str(tmp_path / "missing")))
     with pytest.raises(DetectionConfigError):
         DetectionEngine(DetectionSettings(use_transformer=True, transformer_model=str(tmp_path / "missing"))).load()
+
+
+def test_shipped_tagger_only_fills_gaps_left_by_the_other_recognizers():
+    from privdesk.core.detect.engine import GAP_FILL_MIN_SCORE, _gap_fillers
+    from privdesk.core.detect.resolve import Candidate
+
+    found = [Candidate(0, 8, "PERSON", 0.85, "SpacyNerRecognizer")]
+    tagged = [(0, 8, "PERSON", 0.99), (20, 31, "LOCATION", 0.95), (40, 45, "ORGANIZATION", GAP_FILL_MIN_SCORE - 0.1)]
+    fillers = _gap_fillers(tagged, found)
+    assert fillers == [Candidate(20, 31, "LOCATION", 0.95, "PiiTagger")]
+
+
+def test_engine_with_the_shipped_tagger_finds_what_the_rules_find_and_more_or_equal():
+    text = "Spoke with jane doe from gdansk about the refund; email jane.doe@example.com."
+    plain = DetectionEngine(DetectionSettings()).analyze_text(text)
+    tagged = DetectionEngine(DetectionSettings(use_transformer=True)).analyze_text(text)
+    covered = lambda spans: {i for s in spans for i in range(s.start, s.end)}  # noqa: E731
+    assert covered(plain) <= covered(tagged)
+    assert any(s.entity_type == "EMAIL_ADDRESS" for s in tagged)

@@ -56,6 +56,7 @@ class DetectionEngine:
         self._nlp_engine = None
         self._spacy_recognizer: SpacyNerRecognizer | None = None
         self._transformer = None
+        self._gap_tagger = None
         self._text_pipeline: TextPipeline | None = None
         self._pool = None
         self._finalizer: weakref.finalize | None = None
@@ -79,11 +80,15 @@ class DetectionEngine:
                 self._nlp_engine.load()
                 wanted = [e for e in SpacyNerRecognizer.ENTITIES if self.settings.wants(e)]
                 self._spacy_recognizer = SpacyNerRecognizer(supported_entities=wanted)
-                if self.settings.use_transformer:
+                if self.settings.use_transformer and self.settings.transformer_model:
                     from privdesk.core.detect.recognizers.transformer_ner import TransformerNerRecognizer
 
-                    self._transformer = TransformerNerRecognizer(self.settings.transformer_model or "", wanted)
+                    self._transformer = TransformerNerRecognizer(self.settings.transformer_model, wanted)
                     self._transformer.load()
+            if self.settings.use_transformer and not self.settings.transformer_model:
+                from privdesk.core.ner.model import PiiTagger
+
+                self._gap_tagger = PiiTagger.load()
             if self.settings.jobs > 1:
                 from privdesk.core.detect.workers import TextWorkerPool
 
@@ -153,9 +158,12 @@ class DetectionEngine:
         else:
             patterns = self._text_pipeline.analyze_many(piece_texts, piece_contexts)
 
+        gaps = self._gap_tagger.predict(piece_texts) if self._gap_tagger is not None else [[] for _ in piece_texts]
         per_text: list[list[Candidate]] = [[] for _ in texts]
-        for (index, offset, _), found_ner, found_patterns in zip(pieces, ner, patterns):
-            for cand in (*found_ner, *found_patterns):
+        for (index, offset, _), found_ner, found_patterns, tagged in zip(pieces, ner, patterns, gaps):
+            found = [*found_ner, *found_patterns]
+            found += _gap_fillers(tagged, found)
+            for cand in found:
                 per_text[index].append(cand._replace(start=cand.start + offset, end=cand.end + offset))
         return [self._finish(text, candidates) for text, candidates in zip(texts, per_text)]
 
@@ -315,3 +323,20 @@ def _split_long_texts(texts: Sequence[str]) -> list[tuple[int, int, str]]:
                 break
             start = max(start + 1, end - _PIECE_OVERLAP)
     return pieces
+
+
+# The MiniLM tagger is less precise than the rules and spaCy on text it was not trained on; measured
+# (bench/ner_contribution.py) it raises recall only when it speaks where nothing else did, and confidently.
+GAP_FILL_MIN_SCORE = 0.8
+
+
+def _gap_fillers(tagged: Sequence[tuple[int, int, str, float]], found: Sequence[Candidate]) -> list[Candidate]:
+    """The tagger's confident spans that overlap no span any other recognizer proposed."""
+    fillers = []
+    for start, end, entity_type, score in tagged:
+        if score < GAP_FILL_MIN_SCORE:
+            continue
+        if any(c.start < end and start < c.end for c in found):
+            continue
+        fillers.append(Candidate(start, end, entity_type, float(score), "PiiTagger"))
+    return fillers

@@ -103,7 +103,9 @@ class DetectionSettings:
     jobs: int = 1  # processes; above 1, pattern recognizers run in worker processes beside spaCy
     batch_size: int = 256
     use_transformer: bool = False
-    transformer_model: str | None = None  # local folder of a Hugging Face token-classification model
+    # None: PrivDesk's own MiniLM PII tagger, which only fills gaps the other recognizers left; a folder:
+    # any local Hugging Face token-classification model, whose spans compete with spaCy's.
+    transformer_model: str | None = None
     language: str = "en"
     allow_list: tuple[str, ...] = ()  # terms never flagged (whole span, case-insensitive)
     deny_list: dict[str, list[str]] = field(default_factory=dict)  # entity type -> terms always flagged
@@ -119,11 +121,6 @@ class DetectionSettings:
         if self.language != "en":
             raise DetectionConfigError(
                 f"language {self.language!r} is not supported yet.", hint="PrivDesk detects English text ('en')."
-            )
-        if self.use_transformer and not self.transformer_model:
-            raise DetectionConfigError(
-                "the transformer recognizer is switched on but no model folder is set.",
-                hint="Set transformer_model to a local Hugging Face token-classification model folder.",
             )
         for entity, terms in self.deny_list.items():
             if not re.fullmatch(r"[A-Z][A-Z0-9_]*", entity):
