@@ -130,10 +130,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--templates", default="heldout", help="template set: heldout (report) or dev (error analysis)")
     parser.add_argument("--kinds", nargs="*", default=list(KINDS))
     parser.add_argument("--jobs", type=int, default=1)
+    parser.add_argument("--transformer", action="store_true", help="add the shipped MiniLM tagger as a gap filler")
     parser.add_argument("--errors", type=int, default=0, help="print this many misses and false alarms per kind")
     args = parser.parse_args(argv)
 
-    engine = DetectionEngine(DetectionSettings(jobs=args.jobs))
+    engine = DetectionEngine(DetectionSettings(jobs=args.jobs, use_transformer=args.transformer))
     all_gold: list[Span] = []
     all_pred: list[Span] = []
     text_gold: list[Span] = []
