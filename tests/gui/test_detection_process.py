@@ -33,9 +33,9 @@ def test_the_window_runs_the_real_engine_in_a_child_process(qtbot, small_sample)
     window = MainWindow(thread_pool=pool)  # no engine factory: the real engine, in a child process
     qtbot.addWidget(window)
     window.show()
-    with qtbot.waitSignal(window.review_tab.session.reset, timeout=20000):
+    with qtbot.waitSignal(window.review_tab.session.reset, timeout=60000):
         window.open_dataset(small_sample)
-    qtbot.waitUntil(lambda: window.review_tab.session.ready and not window.review_tab.session.index_busy, timeout=20000)
+    qtbot.waitUntil(lambda: window.review_tab.session.ready and not window.review_tab.session.index_busy, timeout=60000)
     tab = window.review_tab
     chunks = []
     tab.detection.chunk.connect(chunks.append)
