@@ -46,6 +46,10 @@ class StderrProgress:
             parts.append(f"{info.rate:,.0f}/s")
         if info.eta_s is not None:
             parts.append(f"ETA {info.eta_s:,.0f} s")
+        self.show(parts)
+
+    def show(self, parts: list[str]) -> None:
+        """Overwrite the progress line with `parts` (subclasses build their own parts and call this)."""
         self.stream.write("\r" + "  ".join(parts) + " " * 8)
         self.stream.flush()
 

@@ -11,7 +11,7 @@ import threading
 from pathlib import Path
 from typing import Iterator
 
-from privdesk.commands.common import add_read_options, usage_error
+from privdesk.commands.common import StderrProgress, add_read_options, usage_error
 
 PASSPHRASE_ENV = "PRIVDESK_PASSPHRASE"
 
@@ -97,14 +97,11 @@ def _key(args: argparse.Namespace, run_dir: Path):
     return SealKey.from_passphrase(os.environ[PASSPHRASE_ENV], run_dir), None
 
 
-class _TerminalProgress:
+class _TerminalProgress(StderrProgress):
     """One updating stderr line (when stderr is a terminal): phase, step, loss, ε so far, ETA."""
 
     def __init__(self, stream=None):
-        from privdesk.commands.common import StderrProgress
-
-        terminal = StderrProgress("train", stream)
-        self.stream, self.enabled = terminal.stream, terminal.enabled
+        super().__init__("train", stream)
 
     def __call__(self, report) -> None:
         if not self.enabled:
@@ -116,13 +113,7 @@ class _TerminalProgress:
             parts.append(f"ε {report.epsilon_prv:.3g} (RDP {report.epsilon_rdp:.3g})")
         if report.eta_s is not None:
             parts.append(f"ETA {report.eta_s:,.0f} s")
-        self.stream.write("\r" + "  ".join(parts) + " " * 8)
-        self.stream.flush()
-
-    def close(self) -> None:
-        if self.enabled:
-            self.stream.write("\n")
-            self.stream.flush()
+        self.show(parts)
 
 
 @contextlib.contextmanager
