@@ -61,13 +61,22 @@ class DetectionJob:
 
     def run_params(self) -> dict[str, Any]:
         """What the project's run records: settings and ranges, never data values (lists are counted)."""
-        settings = {key: value for key, value in self.settings.items() if key not in ("allow_list", "deny_list")}
+        settings = {key: value for key, value in self.settings.items()
+                    if key not in ("allow_list", "deny_list", "custom_recognizers")}
+        custom = self.settings.get("custom_recognizers") or ()
         return {
             "start_record": self.start_record, "fresh": self.fresh, "chunk_records": self.chunk_records,
             "column_roles": dict(self.column_roles), "settings": settings,
             "allow_list_terms": len(self.settings.get("allow_list", ()) or ()),
             "deny_list_terms": sum(len(terms) for terms in (self.settings.get("deny_list") or {}).values()),
+            # Custom recognizers' patterns and terms may spell out values: only their names and types are kept.
+            "custom_recognizers": [{"name": _field(spec, "name"), "entity_type": _field(spec, "entity_type")}
+                                   for spec in custom],
         }
+
+
+def _field(spec: Any, name: str) -> Any:
+    return spec.get(name) if isinstance(spec, dict) else getattr(spec, name)
 
 
 @dataclass
@@ -206,11 +215,20 @@ def yield_from_child(generator: Generator[DetectedChunk, None, DetectionOutcome]
 
 
 def _settings_arguments(settings: dict[str, Any]) -> dict[str, Any]:
+    """DetectionSettings keyword arguments from a job's JSON-friendly settings (custom recognizers
+    travel as dicts and become CustomRecognizerSpec objects here, validated)."""
+    from privdesk.core.detect.settings import CustomRecognizerSpec
+
     arguments = dict(settings)
     if "allow_list" in arguments:
         arguments["allow_list"] = tuple(arguments["allow_list"])
     if arguments.get("entities") is not None:
         arguments["entities"] = tuple(arguments["entities"])
+    if "custom_recognizers" in arguments:
+        arguments["custom_recognizers"] = [
+            spec if isinstance(spec, CustomRecognizerSpec) else CustomRecognizerSpec.from_dict(spec)
+            for spec in arguments["custom_recognizers"] or ()
+        ]
     return arguments
 
 

@@ -39,6 +39,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from privdesk.core.detect.project_settings import DetectionOptions, read_detection_options
+from privdesk.core.detect.settings import DetectionConfigError
 from privdesk.core.progress import ProgressInfo
 from privdesk.core.project import DecisionRequest, Project
 from privdesk.core.review import (
@@ -58,6 +60,7 @@ from privdesk.core.review.rules import count_records, rule_rows
 from privdesk.core.types import ENTITY_TYPES, ColumnRole, Span
 from privdesk.gui import palette
 from privdesk.gui.detection_runner import DetectedChunk, DetectionJob, DetectionOutcome
+from privdesk.gui.dialogs.detection_settings_dialog import DetectionSettingsDialog
 from privdesk.gui.error_reporting import error_dialog
 from privdesk.gui.models.findings_model import SPAN_KEY_ROLE, Finding, FindingsModel, span_key
 from privdesk.gui.review import keys
@@ -240,6 +243,11 @@ class ReviewTab(QWidget):
         self.lists_button = QToolButton(self)
         self.lists_button.setObjectName("listsButton")
         self.lists_button.setText("Allow / deny lists\u2026")
+        self.detection_settings_button = QToolButton(self)
+        self.detection_settings_button.setObjectName("detectionSettingsButton")
+        self.detection_settings_button.setText("Detection settings\u2026")
+        self.detection_settings_button.setToolTip("spaCy pipeline, transformer model, entity types and custom "
+                                                  "recognizers for the next detection run")
         top = QHBoxLayout()
         top.addWidget(self.detection_bar, 1)
         top.addSpacing(12)
@@ -249,6 +257,7 @@ class ReviewTab(QWidget):
         top.addSpacing(8)
         top.addWidget(self.bulk_button)
         top.addWidget(self.lists_button)
+        top.addWidget(self.detection_settings_button)
 
         self.banner = QLabel(self)
         self.banner.setObjectName("reviewBanner")
@@ -406,6 +415,7 @@ class ReviewTab(QWidget):
         self.explain_button.clicked.connect(self.explain_selected)
         self.bulk_button.clicked.connect(self.open_bulk_rule_dialog)
         self.lists_button.clicked.connect(self.open_lists_dialog)
+        self.detection_settings_button.clicked.connect(self.open_detection_settings_dialog)
         self.detection_bar.run_button.clicked.connect(self.run_detection)
         self.detection_bar.cancel_button.clicked.connect(self.cancel_detection)
 
@@ -461,7 +471,7 @@ class ReviewTab(QWidget):
         ready = self.session.ready
         self.detection_bar.run_button.setEnabled(ready and not self.detection.is_running)
         self.run_detection_action.setEnabled(ready and not self.detection.is_running)
-        for widget in (self.threshold_slider, self.bulk_button, self.lists_button):
+        for widget in (self.threshold_slider, self.bulk_button, self.lists_button, self.detection_settings_button):
             widget.setEnabled(ready)
         self.bulk_action.setEnabled(ready)
         self.lists_action.setEnabled(ready)
@@ -960,6 +970,22 @@ class ReviewTab(QWidget):
         elif result == RERUN:
             self.run_detection()
 
+    def open_detection_settings_dialog(self) -> DetectionSettingsDialog | None:
+        if self.project is None:
+            return None
+        record, dataset = self.current_record, self.session.dataset
+        sample = "" if record is None or dataset is None else "\n".join(
+            dataset.text(record, column) for column, role in self.session.roles.items() if role.kind == "text")
+        try:
+            dialog = DetectionSettingsDialog(self.project, sample, self)
+        except DetectionConfigError as error:  # damaged stored settings: say so, and start from the defaults
+            self._on_failed(error, "Reading the detection settings")
+            dialog = DetectionSettingsDialog(self.project, sample, self, options=DetectionOptions())
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.accepted.connect(lambda: self.status_message.emit("Detection settings saved; the next run uses them."))
+        dialog.open()
+        return dialog
+
     def _save_lists(self, lists: ReviewLists) -> bool:
         try:
             write_lists(self.project, lists)
@@ -1087,6 +1113,11 @@ class ReviewTab(QWidget):
         threshold = project.get_setting(SETTING_DETECTION_THRESHOLD)
         if threshold is not None:
             settings["threshold"] = float(threshold)
+        try:
+            settings.update(read_detection_options(project).detection_fields())
+        except DetectionConfigError as error:  # damaged stored settings: shown to the analyst
+            self._on_failed(error, "Reading the detection settings")
+            return
         job = DetectionJob(
             project_path=project.path, dataset_path=dataset.path,
             read_options={"format": dataset.format, "encoding": dataset.encoding, "delimiter": dataset.delimiter,
