@@ -89,6 +89,9 @@ def _joined(members: list[Candidate]) -> Candidate:
     return Candidate(start, end, members[0].entity_type, max(m.score for m in members), best.recognizer)
 
 
+_NAME_TYPES = frozenset({"PERSON", "ORGANIZATION", "LOCATION", "NRP"})
+
+
 def _priority(c: Candidate) -> tuple:
     return (-tier(c.recognizer), -(c.end - c.start), -c.score, c.start)
 
@@ -102,8 +105,8 @@ def _resolve_across_types(text: str, candidates: list[Candidate]) -> list[Candid
         if not overlapping:
             accepted.append(cand)
             continue
-        if tier(cand.recognizer) > 1:
-            continue  # a cut phone number or identifier means nothing
+        if tier(cand.recognizer) > 1 and cand.entity_type not in _NAME_TYPES:
+            continue  # a cut phone number or identifier means nothing; what is left of a name is still a name
         remainders = _remainders(text, cand, overlapping)
         if remainders:
             pending = sorted(pending + remainders, key=_priority)

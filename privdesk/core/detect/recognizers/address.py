@@ -20,6 +20,7 @@ from __future__ import annotations
 import regex as re
 from presidio_analyzer import RecognizerResult
 
+from privdesk.core.detect.gazetteers.places import place_words
 from privdesk.core.detect.recognizers.base import TextRecognizer
 
 # --- building blocks -------------------------------------------------------------------------------
@@ -119,7 +120,7 @@ _UK_POSTCODE = r"(?:GIR\s?0AA|[A-PR-UWYZ][A-HK-Y]?\d[A-Z\d]?\s?\d[ABD-HJLNP-UW-Z
 _CA_POSTCODE = r"[ABCEGHJ-NPRSTVXY]\d[ABCEGHJ-NPRSTV-Z]\s?\d[ABCEGHJ-NPRSTV-Z]\d"
 _NL_POSTCODE = r"\d{4}\s?[A-Z]{2}"
 _EU_POSTCODE = r"(?:[A-Z]{1,2}-)?\d{4,5}|\d{5}-\d{3}|\d{2}-\d{3}|\d{3}\s\d{2}"
-_ANY_POSTCODE = rf"(?:{_UK_POSTCODE}|{_CA_POSTCODE}|{_US_ZIP}|\d{{5}}-\d{{3}}|\d{{4,6}}|\d{{3}}\s\d{{3}})"
+_ANY_POSTCODE = rf"(?:{_UK_POSTCODE}|{_CA_POSTCODE}|{_US_ZIP}|\d{{5}}-\d{{3}}|\d{{4}}-\d{{3}}|\d{{4,6}}|\d{{3}}[ \t]\d{{2,3}})"
 
 _CITY_TOKEN = r"(?:(?:St|Ste|Mt|Ft|Pt|Sta)\.|\p{Lu}[\p{L}'’\-]*)"
 _CITY_WORD = rf"(?:{_CITY_TOKEN}|(?:de|da|do|dos|das|du|la|le|am|an|der|sur|en|upon|on|in|del|di|im|bei)(?=\s+\p{{Lu}}))"
@@ -133,7 +134,8 @@ _COUNTRIES = (
 )
 
 # A separator between address components: optional comma, and at most one line break.
-_SEP = r"[ \t]*,?[ \t]*(?:\r?\n[ \t]*)?"
+# A quoted e-mail ("> ") keeps its marks at the start of each line.
+_SEP = r"[ \t]*,?[ \t]*(?:\r?\n[ \t]*(?:>+[ \t]*)?,?[ \t]*)?"
 
 
 STREET_PATTERNS: list[tuple[str, re.Pattern, float]] = [
@@ -216,6 +218,7 @@ LOCALITY_PATTERNS: list[tuple[str, re.Pattern, float]] = [
     ("city, region zip", re.compile(rf"(?<![\w])(?:{_CITY}),[ \t]*{_REGION}\.?[ \t]+(?:{_US_ZIP}|{_CA_POSTCODE}|\d{{4}})(?![\w\-])"), 0.7),
     ("city region zip", re.compile(rf"(?<![\w])(?:{_CITY})[ \t]+(?:{_REGION_CODES})[ \t]+(?:{_US_ZIP}|{_CA_POSTCODE}|\d{{4}})(?![\w\-])"), 0.6),
     ("city uk-postcode", re.compile(rf"(?<![\w])(?:{_CITY}),?[ \t]+{_UK_POSTCODE}(?![\w])"), 0.6),
+    ("city, code postcode", re.compile(rf"(?<![\w])(?:{_CITY}(?:[ \t]+\d{{1,4}})?),[ \t]*[A-Z]{{2}}[ \t]+(?:\d{{4,5}}(?:-\d{{3,4}})?)(?![\w\-])"), 0.5),
     ("postcode city", re.compile(rf"(?:(?<=^|\n|,[ \t]?)[ \t]*)(?:{_NL_POSTCODE}|{_EU_POSTCODE})[ \t]+{_CITY}(?=[ \t]*(?:$|\n|[,.;)]))", re.MULTILINE), 0.5),
 ]
 
@@ -226,12 +229,22 @@ _TAILS: list[tuple[str, re.Pattern, float]] = [
     ("city uk-postcode", re.compile(rf"{_SEP}(?P<city>{_CITY}),?[ \t]+(?:\p{{Lu}}[\p{{L}}\-]+,?[ \t]+)?{_UK_POSTCODE}(?![\w])"), 0.25),
     ("postcode city", re.compile(rf"{_SEP}(?:{_NL_POSTCODE}|{_EU_POSTCODE}|{_CA_POSTCODE})[ \t]+(?P<city>{_CITY})(?:[ \t]+(?:Cedex|CEDEX)(?:[ \t]+\d{{1,2}})?)?"), 0.25),
     ("city postcode", re.compile(rf"{_SEP}(?P<city>{_CITY})(?:[ \t]*[-–][ \t]*|,?[ \t]+){_ANY_POSTCODE}(?![\w\-])"), 0.2),
-    ("region zip", re.compile(rf"{_SEP}{_REGION}\.?[ \t]+(?:{_US_ZIP}|{_CA_POSTCODE})(?![\w\-])"), 0.2),
+    ("region zip", re.compile(rf"{_SEP}{_REGION}\.?(?:[ \t]+|[ \t]*\r?\n[ \t]*)(?:{_US_ZIP}|{_CA_POSTCODE})(?![\w\-])"), 0.2),
+    # Any region code when a postcode follows, perhaps after the country: "KA 46371", "UU\n Finland 35242".
+    ("code (country) postcode", re.compile(
+        rf"{_SEP}[A-Z]{{2,3}}\.?(?:[ \t]+|[ \t]*\r?\n[ \t]*)(?:(?P<country>\p{{Lu}}[\p{{L}}\-]+(?:[ \t]+\p{{Lu}}[\p{{L}}\-]+){{0,2}})[ \t]+)?"
+        rf"{_ANY_POSTCODE}(?![\w\-])"), 0.15),
     ("postcode", re.compile(rf"{_SEP}(?:{_UK_POSTCODE}|{_CA_POSTCODE}|{_US_ZIP})(?![\w\-])"), 0.15),
-    ("country", re.compile(rf"{_SEP}(?:{_COUNTRIES})(?![\w])"), 0.1),
+    ("country", re.compile(rf"{_SEP}(?:{_COUNTRIES})(?![\w])(?:[ \t]+{_ANY_POSTCODE}(?![\w\-]))?"), 0.1),
+    # Any country of the place list, with the postcode some formats put after it: "Estonia 80621".
+    ("listed country", re.compile(
+        rf"{_SEP}(?P<country>\p{{Lu}}[\p{{L}}\-]+(?:[ \t]+\p{{Lu}}[\p{{L}}\-]+){{0,3}})(?![\w])"
+        rf"(?:[ \t]+{_ANY_POSTCODE}(?![\w\-]))?"), 0.1),
     # A lone town at the end of a line or text ("221B Baker Street, London.").
     ("city at end of line", re.compile(rf"{_SEP}(?P<city>{_CITY})(?=[ \t]*(?:$|\r?\n|[.;)](?:\s|$)))"), 0.15),
 ]
+# A house number before a street line that begins with its name or type ("12 Rue du Lac 4" in some forms).
+_NUMBER_BEFORE = re.compile(r"(?:^|(?<=[\s,(]))(?P<number>\d{1,6}[A-Za-z]?)[ \t]+$")
 _UNIT_BEFORE = re.compile(rf"{_UNIT}[ \t]*,?[ \t]*(?:\r?\n[ \t]*)?$")
 # A unit word right before the house number: "Flat 84a, Adams Court" (the number belongs to the flat).
 _UNIT_WORD_BEFORE = re.compile(r"(?i:flat|apt\.?|apartment|unit|suite|ste\.?|studio|room|h\.?[ \t]?no\.?)[ \t]*#?[ \t]*$")
@@ -247,6 +260,12 @@ _NOT_A_CITY = frozenset(
     September October November December Jan Feb Mar Apr Jun Jul Aug Sep Sept Oct Nov Dec""".split()
 )
 _BLANK_LINE = re.compile(r"\n[ \t]*\n")
+_PLAIN_STREET = r"(?:\d{1,6}[ \t]+\p{Lu}[\p{L}'’.\-]*(?:[ \t]+[\p{L}'’.\-]+){0,3}(?:[ \t]+\d{1,5}[A-Za-z]?)?|\p{Lu}[\p{L}'’.\-]*(?:[ \t]+[\p{L}'’.\-]+){0,3}[ \t]+\d{1,5}[A-Za-z]?)"
+_PLAIN_STREET_BEFORE = re.compile(rf"(?:^|(?<=\n))[ \t]*(?P<line>{_PLAIN_STREET})[ \t]*,?[ \t]*(?:\r?\n[ \t]*)?$")
+_PLAIN_STREET_AFTER = re.compile(rf"[ \t]*,?[ \t]*{_PLAIN_STREET}(?=[ \t]*(?:,|\r?\n|$))")
+# An apartment or suite number alone still points at one dwelling ("Apt. 829", "Suite 030", "Flat 4B").
+_LONE_UNIT = re.compile(r"(?<![\w])(?:Apt|Apartment|Suite|Ste|Unit|Flat|Appartamento|Apartamento|Piso|Wohnung)\.?[ \t]*#?[ \t]*"
+                        r"(?:\d{1,5}[A-Za-z]?|[A-Z]?\d{1,4})(?![\w])")
 _UNIT_HINT = re.compile(rf"(?<![\w]){_UNIT}(?![\w])")
 
 
@@ -265,6 +284,8 @@ class StreetAddressRecognizer(TextRecognizer):
                 continue
             for match in pattern.finditer(text):
                 start, end = match.span()
+                if not text[start].isdigit():
+                    start = self._extend_number_before(text, start)
                 start = self._extend_unit_before(text, start)
                 end, bonus = self._extend_tail(text, end)
                 candidates.append((start, end, base + bonus, how))
@@ -276,10 +297,28 @@ class StreetAddressRecognizer(TextRecognizer):
                 if self._city_is_plausible(text[start:end]):
                     end, bonus = self._extend_tail(text, end, countries_only=True)
                     candidates.append((start, end, base + bonus, "locality: " + how))
+        if has_unit:
+            for match in _LONE_UNIT.finditer(text):
+                start, end = match.span()
+                # A street line without a street-type word next to the unit: "Na Kopci 1357\n Apt. 623",
+                # "Apt. 829 737 Druzstevni 1163".
+                before = _PLAIN_STREET_BEFORE.search(text, max(0, start - 60), start)
+                if before is not None:
+                    start = before.start("line")
+                after = _PLAIN_STREET_AFTER.match(text, end)
+                if after is not None:
+                    end = after.end()
+                end, bonus = self._extend_tail(text, end)
+                candidates.append((start, end, 0.45 + bonus, "unit"))
         return [
             self.result("LOCATION", s, _drop_sentence_full_stop(text, s, e), min(score, 0.95), how)
             for s, e, score, how in _longest_first(candidates)
         ]
+
+    @staticmethod
+    def _extend_number_before(text: str, start: int) -> int:
+        match = _NUMBER_BEFORE.search(text, max(0, start - 10), start)
+        return match.start("number") if match else start
 
     @staticmethod
     def _extend_unit_before(text: str, start: int) -> int:
@@ -292,12 +331,15 @@ class StreetAddressRecognizer(TextRecognizer):
         seen: set[str] = set()
         for _ in range(5):
             for how, pattern, weight in _TAILS:
-                if how in seen or (countries_only and how != "country"):
+                if how in seen or (countries_only and how not in ("country", "listed country")):
                     continue
                 match = pattern.match(text, end)
                 if not match or match.end() == end or _BLANK_LINE.search(text, end, match.end()):
                     continue
                 if "city" in pattern.groupindex and not self._city_is_plausible(match.group("city")):
+                    continue
+                if "country" in pattern.groupindex and match.group("country") is not None \
+                        and not _is_listed_country(match.group("country")):
                     continue
                 end = match.end()
                 bonus += weight
@@ -317,6 +359,12 @@ _ABBREVIATIONS = frozenset(
     "st rd ave av dr ln ct pl blvd bvd pkwy hwy ter terr sq cres gdns cir trl expy fwy str pde plz aly jct rte "
     "n s e w ne nw se sw".split()
 )
+
+
+def _is_listed_country(words: str) -> bool:
+    from privdesk.core.detect.gazetteers import place_lists
+
+    return place_words(words) in place_lists().countries
 
 
 def _drop_sentence_full_stop(text: str, start: int, end: int) -> int:

@@ -48,6 +48,7 @@ County State City Town Village District Province Region Republic Kingdom Street 
 Community National International Global United Royal Saint Dollar Dollars Euro Euros Pound Pounds
 January February March April May June July August September October November December
 Monday Tuesday Wednesday Thursday Friday Saturday Sunday Jan Feb Mar Apr Jun Jul Aug Sep Sept Oct Nov Dec
+Apt Apartment Suite Ste Unit Flat Floor Room PO
 """.split()) | {w for w in ORGANIZATION_WORDS if len(w) > 2 and w != "cent"} | NRP_WORDS
 
 # Words before a lower-case name that say a name follows: introductions, greetings, sign-offs, form

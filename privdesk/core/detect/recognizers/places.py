@@ -46,6 +46,17 @@ _TOWN_ENDING = re.compile(
 _TOWN_PREFIXES = frozenset("new north south east west lake port fort mount mt st. st saint san santa sainte los las la "
                            "el le upper lower great little".split())
 _PREFIX_PLACE_MIN = 3
+# Phrases after which a capitalised word names a town: where someone lives, moved, was born or comes from.
+_RESIDENCE_CUE = re.compile(
+    r"(?i:\b(?:lives?|living|lived|reside[sd]?|residing|resident|native|moved(?:[ \t]+(?:here|there|back))?|moving|"
+    r"relocat(?:ed|ing)|born|raised|grew[ \t]+up|based|hometown(?:[ \t]+is)?|(?:am|is|are|was|were|i['’]m|we['’]re|"
+    r"come|comes|came|originally|hails?)(?:[ \t]+originally)?)[ \t]+(?:(?:here|there|back)[ \t]+)?(?:in|to|from|of|near|at)?)"
+    r"[ \t]*$"
+)
+_NOT_PLACES = frozenset("""monday tuesday wednesday thursday friday saturday sunday january february march april may june
+july august september october november december i i'm we you he she they it my our your his her their the a an this
+that work home school apartment apt flat suite unit room floor building accounting finance sales marketing support
+billing legal security engineering management admin customer service team office department""".split())
 _SENTENCE_START = re.compile(r"(?:^|[.!?:;\n]\s*|\n)$")
 
 
@@ -63,10 +74,22 @@ class PlaceNameRecognizer(TextRecognizer):
         index = 0
         while index < len(tokens):
             token = tokens[index]
-            if not (token.is_title or (token.is_upper and len(token.text) <= 3)):
-                index += 1
+            if not (token.is_title or token.is_upper):
+                found = self._lower_case_place(text, tokens, index)  # "based in montevideo", "from sweden"
+                if found is not None:
+                    last, score, how = found
+                    results.append(self.result("LOCATION", token.start, tokens[last].end, score, how))
+                    index = last + 1
+                else:
+                    index += 1
                 continue
-            found = self._listed_place(text, tokens, index) or self._unlisted_town(text, tokens, index)
+            if token.is_upper and len(token.text) > 3 and not token.is_title:
+                # "flew to JÄCKVIK", "moved here from SEVRAN": a town in capitals after a locative cue
+                found = (self._after_residence_cue(text, tokens, index)
+                         or (self._after_residence_cue(text, tokens, index, cue=_LOCATIVE_CUE)))
+            else:
+                found = (self._listed_place(text, tokens, index) or self._unlisted_town(text, tokens, index)
+                         or self._after_residence_cue(text, tokens, index))
             if found is None:
                 index += 1
                 continue
@@ -139,6 +162,38 @@ class PlaceNameRecognizer(TextRecognizer):
     @staticmethod
     def _has_cue(text: str, start: int) -> bool:
         return _LOCATIVE_CUE.search(text, max(0, start - 30), start) is not None
+
+    # -- any town after "lives in", "moved here from", "born in" ---------------------------------------
+    def _after_residence_cue(self, text: str, tokens: list[Token], index: int,
+                             cue: re.Pattern | None = None) -> tuple[int, float, str] | None:
+        """Where someone lives, comes from or was born is a place whatever its name: "lives in Toolamaa"."""
+        token = tokens[index]
+        if (cue or _RESIDENCE_CUE).search(text, max(0, token.start - 40), token.start) is None:
+            return None
+        last = index
+        while True:
+            word = tokens[last].lower
+            if (word in NEVER_ENTITY_WORDS or word in ORGANIZATION_WORDS or word in NRP_WORDS or word in _NOT_PLACES
+                    or (is_common_word(word) and not self.places.longest_at([word]))):
+                break
+            if last + 1 < len(tokens) and last - index < 2 and text[tokens[last].end:tokens[last + 1].start] in (" ", "-") \
+                    and (tokens[last + 1].is_title or tokens[last + 1].is_upper):
+                last += 1
+                continue
+            return last, 0.55, "town after residence cue"
+        return (last - 1, 0.55, "town after residence cue") if last > index else None
+
+    def _lower_case_place(self, text: str, tokens: list[Token], index: int) -> tuple[int, float, str] | None:
+        """A country or major city written in lower case after a locative cue ("based in montevideo")."""
+        token = tokens[index]
+        if not token.text.islower() or not self._has_cue(text, token.start):
+            return None
+        place = self.places.longest_at(self._phrase(text, tokens, index, limit=3))
+        if place is None or place not in self.places.major or place in self.places.ambiguous:
+            return None
+        if len(place) == 1 and (is_common_word(place[0]) or place[0] in NRP_WORDS or place[0] in _NOT_PLACES):
+            return None
+        return index + len(place) - 1, 0.5, "lower-case place + cue"
 
     # -- unlisted towns --------------------------------------------------------------------------
     def _unlisted_town(self, text: str, tokens: list[Token], index: int) -> tuple[int, float, str] | None:

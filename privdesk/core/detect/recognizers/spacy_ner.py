@@ -13,6 +13,7 @@ import regex as re
 from presidio_analyzer import AnalysisExplanation, RecognizerResult
 from presidio_analyzer.predefined_recognizers import SpacyRecognizer
 
+from privdesk.core.detect.gazetteers.common_words import is_common_word
 from privdesk.core.detect.lists import EDGE_WORDS, LEADING_TITLE, NEVER_ENTITY_WORDS, TITLE_BEFORE, is_never_entity
 from privdesk.core.detect.nlp import SPACY_LABELS
 
@@ -59,14 +60,16 @@ class SpacyNerRecognizer(SpacyRecognizer):
             if entity_type not in wanted:
                 continue
             for start, end in _clean_pieces(text, ent.start_char, ent.end_char, entity_type):
-                if entity_type == "ORGANIZATION" and _INITIALS_NAME.match(text[start:end]) and "PERSON" in wanted:
-                    entity_type = "PERSON"
-                score = _score(text, start, end, entity_type, ent.label_)
+                piece_type = entity_type
+                if entity_type == "ORGANIZATION" and "PERSON" in wanted and (
+                        _INITIALS_NAME.match(text[start:end]) or _looks_like_personal_name(text[start:end])):
+                    piece_type = "PERSON"
+                score = _score(text, start, end, piece_type, ent.label_)
                 if score <= 0:
                     continue
                 explanation = AnalysisExplanation(recognizer=self.name, original_score=score,
                                                   textual_explanation=f"spaCy {ent.label_}")
-                results.append(RecognizerResult(entity_type, start, end, score, explanation, {
+                results.append(RecognizerResult(piece_type, start, end, score, explanation, {
                     RecognizerResult.RECOGNIZER_NAME_KEY: self.name,
                     RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: self.id,
                     "spacy_label": ent.label_,
@@ -121,6 +124,16 @@ def _trim(text: str, start: int, end: int, entity_type: str) -> tuple[int, int] 
         words = list(_WORD.finditer(span))
         if not words:
             return None
+        if entity_type == "PERSON" and len(words) > 1:
+            # "Producer Alain Lagrange", "Dear Kim Lee", "Lee Kim Apt": an occupation, greeting or address
+            # word at either edge is no part of the name.
+            first_word = words[0].group()
+            if _is_ordinary_word(first_word):
+                start += words[1].start()
+                continue
+            if words[-1].group().lower().rstrip(".") in _ADDRESS_UNIT_WORDS:
+                end = start + words[-1].start()
+                continue
         # Label words at either edge are not part of the entity ("Patient John Smith", "Smith DOB").
         first = words[0].group().lower().strip(".")
         if len(words) > 1 and (first in _LEADING_NOISE or (first == "the" and entity_type != "ORGANIZATION")):
@@ -132,6 +145,46 @@ def _trim(text: str, start: int, end: int, entity_type: str) -> tuple[int, int] 
     if end - start < 2 or is_never_entity(text[start:end]):
         return None
     return start, end
+
+
+_ADDRESS_UNIT_WORDS = frozenset("apt apartment suite ste unit flat floor room bldg building po box".split())
+
+
+def _is_ordinary_word(word: str) -> bool:
+    """A capitalised ordinary English word that is not also a given name or surname ("Producer", "Dear")."""
+    from privdesk.core.detect.gazetteers import name_lists
+
+    lowered = word.lower().strip(".")
+    if "-" in lowered:
+        lowered = lowered.split("-")[0]  # "ex-Zombie"
+        return lowered in ("ex", "former", "late", "non") or is_common_word(lowered)
+    names = name_lists()
+    if names.is_first(lowered) or names.is_last(lowered):
+        return False
+    return is_common_word(lowered) or _OCCUPATION_ENDING.search(lowered) is not None
+
+
+# Job titles in front of a name ("Producer", "Director", "Pharmacist", "Technician", "Consultant").
+_OCCUPATION_ENDING = re.compile(r"(?:er|or|ist|ian|ant|ent|ive|ary|eer|ogist|man|woman)$")
+
+
+def _looks_like_personal_name(span: str) -> bool:
+    """Two or three capitalised words, no company word, a known given name first or surname last:
+    spaCy's small model calls many foreign names organisations ("Giovana Almeida", "Wacława Sobczak")."""
+    from privdesk.core.detect.gazetteers import name_lists
+    from privdesk.core.detect.recognizers.organization import ORGANIZATION_WORDS
+
+    words = span.split()
+    if not 2 <= len(words) <= 3 or not all(_CAPITALISED_WORD.fullmatch(w) for w in words):
+        return False
+    lowered = [w.lower().rstrip(".") for w in words]
+    if any(w in ORGANIZATION_WORDS or is_common_word(w) for w in lowered):
+        return False
+    names = name_lists()
+    return names.is_first(lowered[0]) or names.is_last(lowered[-1])
+
+
+_CAPITALISED_WORD = re.compile(r"\p{Lu}\p{Ll}+(?:-\p{Lu}\p{Ll}+)?|\p{Lu}\.")
 
 
 def _score(text: str, start: int, end: int, entity_type: str, label: str = "") -> float:
