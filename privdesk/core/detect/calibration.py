@@ -52,4 +52,6 @@ def _looks_like_file_name(token: str) -> bool:
     lowered = token.lower()
     if lowered.startswith("www.") or "/" in lowered:
         return False
+    if token.isupper():
+        return True  # "CO.LTD", "U.S.A": abbreviations in capitals, not web addresses
     return lowered.rsplit(".", 1)[-1] in _FILE_LIKE_ENDINGS

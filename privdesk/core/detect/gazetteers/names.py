@@ -60,6 +60,11 @@ class NameLists:
         return lowered in self.last and lowered not in self.common_last
 
 
+# Locales split surnames by gender or keep a unisex list beside them (ru_RU, pl_PL, cs_CZ, ...).
+_LAST_NAME_ATTRIBUTES = ("last_names", "last_names_male", "last_names_female", "male_last_names", "female_last_names",
+                         "unisex_last_names", "last_names_nonbinary")
+
+
 def _list_attribute(provider: type, attribute: str):
     # Look the attribute up on the class and its bases without triggering properties (some locales use them).
     for base in provider.__mro__:
@@ -100,9 +105,10 @@ def name_lists() -> NameLists:
             values = _list_attribute(provider, attribute)
             if values:
                 first |= _words(values)
-        values = _list_attribute(provider, "last_names")
-        if values:
-            last |= _words(values)
+        for attribute in _LAST_NAME_ATTRIBUTES:
+            values = _list_attribute(provider, attribute)
+            if values:
+                last |= _words(values)
     first -= _NEVER_NAMES | PARTICLES
     last -= _NEVER_NAMES | PARTICLES
     strong = frozenset(w for w in first if len(w) >= 3 and not is_common_word(w))

@@ -15,7 +15,7 @@ from privdesk.core.detect.lists import EDGE_WORDS
 from privdesk.core.detect.recognizers.base import TextRecognizer
 
 _LEGAL_FORMS = (
-    r"Inc\.?|Incorporated|LLC|L\.L\.C\.|Ltd\.?|Limited|Corp\.?|Corporation|Co\.|Company|PLC|plc|LLP|L\.P\.|LP|"
+    r"Co\.[ \t]?Ltd\.?|Inc\.?|Incorporated|LLC|L\.L\.C\.|Ltd\.?|Limited|Corp\.?|Corporation|Co\.|Company|PLC|plc|LLP|L\.P\.|LP|"
     r"GmbH(?:[ \t]&[ \t]Co\.?[ \t]KG)?|AG|KG|OHG|GbR|e\.V\.|mbH|UG|SE|"
     r"S\.A\.S\.?|SAS|SARL|S\.A\.R\.L\.|S\.A\.(?:[ \t]?de[ \t]C\.V\.)?|SA|S\.L\.[UL]?\.?|SL|S\.p\.A\.|SpA|SPA|S\.r\.l\.|Srl|SRL|S\.n\.c\.|"
     r"e[ \t]figli|e[ \t]C\.|y[ \t]Asociados|&[ \t]Asociados|S\.A\.D\.?|Ltda\.?|EIRELI|EI|ME|"
@@ -65,7 +65,15 @@ _INSTITUTION_FIRST = re.compile(
 # "Ingram, Zimmerman and Dixon", "Mills, Griffin & Nguyen": a firm named after its partners.
 _PARTNERS = re.compile(rf"(?<![\w\-])(?P<org>\p{{Lu}}\p{{Ll}}+(?:-\p{{Lu}}\p{{Ll}}+)?,[ \t]\p{{Lu}}\p{{Ll}}+(?:-\p{{Lu}}\p{{Ll}}+)?,?[ \t](?:and|&|e|y|und|et)[ \t]\p{{Lu}}\p{{Ll}}+(?:-\p{{Lu}}\p{{Ll}}+)?)(?![\w])")
 
-_PATTERNS = ((_ORG_BEFORE, 0.75, "legal form"), (_INSTITUTION, 0.7, "institution"),
+# Company names in capitals, as registers and statements print them: "NICHIHA CORPORATION", "OKUWA CO.LTD.".
+_UPPER_LEGAL = (r"CORPORATION|CORP\.?|CO\.,?[ \t]?LTD\.?|CO\.|LTD\.?|LIMITED|INC\.?|INCORPORATED|LLC|PLC|GMBH|AG|"
+                r"S\.A\.|SA|N\.V\.|NV|B\.V\.|BV|AB|OYJ|ASA|SPA|S\.P\.A\.|SRL|HOLDINGS?|GROUP|K\.K\.|BHD|PTY[ \t]LTD\.?")
+_UPPER_ORG = re.compile(
+    rf"(?<![\w\-])(?P<org>[A-Z][A-Z0-9&'’\-]+(?:[ \t]+(?:[A-Z][A-Z0-9&'’\-]*|&|OF|AND|THE)){{0,5}},?[ \t]+(?:{_UPPER_LEGAL})"
+    rf"(?:[ \t]+(?:{_UPPER_LEGAL})){{0,2}})(?![\w&])"
+)
+
+_PATTERNS = ((_ORG_BEFORE, 0.75, "legal form"), (_UPPER_ORG, 0.7, "legal form in capitals"), (_INSTITUTION, 0.7, "institution"),
              (_INSTITUTION_FIRST, 0.7, "institution first"), (_PARTNERS, 0.6, "partners"))
 # A full stop after a word of two or more letters (not an abbreviation such as "St."), then a capital: a
 # sentence ends inside the match ("... 40 mg IV. Cardiology consulted").

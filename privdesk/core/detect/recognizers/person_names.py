@@ -89,6 +89,14 @@ _AFTER_SUBJECT_NAME = re.compile(
 )
 
 
+# A verb after a sentence-initial given name: past tense, third person, or a common irregular past.
+_LOWER_WORD_AFTER = re.compile(
+    r"[ \t]+(?:\p{Ll}{2,}(?:ed|es|s)|spent|went|made|took|gave|got|had|saw|told|met|left|began|wrote|ran|came|became|"
+    r"bought|brought|thought|felt|kept|lost|paid|sent|sold|won|led|built|drove|flew|grew|knew|threw|wore|chose|broke|"
+    r"spoke|held|sat|stood|taught|caught|fought|heard|found|meant|slept|dealt|lent|sang|rang|forgot|shot|fell|hung|"
+    r"shook|swore|tore|did|does|can|will|would|could|should|may|might|must)\b")
+
+
 def _without_possessive(text: str, start: int, end: int) -> int:
     if end - start > 3 and text[end - 2:end] in ("'s", "’s"):
         return end - 2
@@ -111,6 +119,8 @@ class PersonNameRecognizer(TextRecognizer):
     def _starts_name(self, token: Token) -> str | None:
         """'strong', 'weak' or None: how sure we are that this capitalised word is a given name."""
         lowered = token.lower
+        if lowered.endswith(("'s", "’s")):
+            lowered = lowered[:-2]  # "Katarina's address"
         if lowered in self.names.strong_first and not self._is_place(token.text):
             return "strong"
         if lowered in self.names.strong_first or lowered in self.names.weak_first:
@@ -214,7 +224,10 @@ class PersonNameRecognizer(TextRecognizer):
         # any word is capitalised ("Alpha team to ..."), so there it must be followed by what follows a
         # name: a verb of reporting or being, or punctuation.
         if _SENTENCE_END.search(text, max(0, token.start - 3), token.start):
-            if not _AFTER_SUBJECT_NAME.match(text, token.end):
+            # Any lower-case word after a well-known given name is taken as its verb ("Paige spent a year"):
+            # ordinary words that start sentences are not in the strong given-name list.
+            if not _AFTER_SUBJECT_NAME.match(text, token.end) and not (
+                    len(token.text) >= 4 and _LOWER_WORD_AFTER.match(text, token.end)):
                 return None
             return token.start, token.end, 0.45, "given name"
         return token.start, token.end, 0.5, "given name"
