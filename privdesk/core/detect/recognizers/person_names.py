@@ -97,6 +97,14 @@ _LOWER_WORD_AFTER = re.compile(
     r"shook|swore|tore|did|does|can|will|would|could|should|may|might|must)\b")
 
 
+# Surname endings of Slavic, Baltic, Caucasian, Balkan, Romanian, Turkish, Greek and Nordic names.
+_SURNAME_ENDING = re.compile(
+    r"(?:ov|ova|ev|eva|sky|ski|ska|skiy|skaya|cki|cka|dzki|wicz|owicz|ewicz|czyk|czak|enko|chuk|shyn|"
+    r"ić|vić|vic|ović|ovic|ević|evic|shvili|dze|yan|escu|eanu|oğlu|oglu|poulos|opoulos|akis|idis|"
+    r"sson|ssen|lainen|inen|ová|ský|ská|ák|ík|czuk|iuk|ovsky|evsky|ovich|evich)$"
+)
+
+
 def _without_possessive(text: str, start: int, end: int) -> int:
     if end - start > 3 and text[end - 2:end] in ("'s", "’s"):
         return end - 2
@@ -160,7 +168,7 @@ class PersonNameRecognizer(TextRecognizer):
                     covered_until = tokens[index + place_length - 1].end
                     continue
                 found = (self._surname_comma_given(text, tokens, index) or self._given_first(text, tokens, index)
-                         or self._initials_surname(text, tokens, index))
+                         or self._initials_surname(text, tokens, index) or self._surname_by_form(text, tokens, index))
             elif token.text.islower():
                 found = self._lower_case_name(text, tokens, index)
             if found is not None:
@@ -231,6 +239,28 @@ class PersonNameRecognizer(TextRecognizer):
                 return None
             return token.start, token.end, 0.45, "given name"
         return token.start, token.end, 0.5, "given name"
+
+    def _surname_by_form(self, text: str, tokens: list[Token], index: int) -> tuple[int, int, float, str] | None:
+        """"Sepi Akhtakhanov", "Silvestar Cvitić", "Nusa Kowalczyk": an unlisted capitalised word, then (after an
+        optional initial) a word whose ending marks a surname in its language (-ov, -ić, -ski, -wicz, -enko,
+        -shvili, -yan, -escu, -oğlu, -poulos, ...). Lists cannot hold every name; these endings are rare elsewhere."""
+        token = tokens[index]
+        if not token.is_title or len(token.text) < 2 or token.lower in STOP_AFTER_NAME or is_common_word(token.lower) \
+                or token.lower in NEVER_ENTITY_WORDS or self.places.is_place(token.text):
+            return None
+        j = index + 1
+        if j < len(tokens) and len(tokens[j].text) == 1 and tokens[j].text.isupper() \
+                and text[token.end:tokens[j].start] in _SPACE_GAPS:
+            j += 1  # a middle initial
+        if j >= len(tokens):
+            return None
+        surname = tokens[j]
+        gap = text[tokens[j - 1].end:surname.start]
+        if not (gap in _SPACE_GAPS or gap in _INITIAL_GAPS) or not surname.is_title or len(surname.text) < 5:
+            return None
+        if not _SURNAME_ENDING.search(surname.lower) or is_common_word(surname.lower) or self.places.is_place(surname.text):
+            return None
+        return token.start, surname.end, 0.55, "given name + surname by its ending"
 
     def _is_place_phrase(self, tokens: list[Token], first: int, last: int) -> bool:
         words = [t.lower for t in tokens[first:last + 1]]
