@@ -61,6 +61,14 @@ def _alternation(words: list[str]) -> str:
 
 
 _STRONG = _alternation(_STRONG_SUFFIXES)
+# In lower-case text only the unmistakable street words (not "st", "dr", "way", "pl", "ct": words and abbreviations
+# that follow a number in prose too).
+_WEAK_LOWER = _alternation([w.lower() for w in _WEAK_SUFFIXES if len(w) > 3])
+# A word of a street name in lower case: not a function word or a unit of measure ("5 blocks down the road").
+_PLAIN_LOWER_WORD = (r"(?!(?:the|a|an|of|to|and|or|down|up|on|in|at|by|for|from|per|mg|ml|times|blocks?|miles?|km|"
+                     r"minutes?|mins?|hours?|days?|weeks?|years?|more|less|other|new|old|this|that|my|your|our|his|her)\b)"
+                     r"[\p{Ll}][\p{Ll}'’\-]+")
+_STRONG_LOWER = _alternation([w.lower() for w in _STRONG_SUFFIXES if len(w) > 3 and w.lower() not in ("marg", "gali", "bagh")])
 _WEAK = _alternation(_WEAK_SUFFIXES)
 
 _FR_TYPES = (
@@ -150,10 +158,16 @@ STREET_PATTERNS: list[tuple[str, re.Pattern, float]] = [
     (
         "number+name+suffix (lower case)",
         re.compile(
-            rf"(?<![\w\-/.,])(?:{_HOUSE_NUMBER})[ \t]+(?!(?:the|a|an|of|to|and|or|down|up|on|in|at|by|for|from|per|mg|ml|times)\b)"
-            rf"{_LOWER_NAME_WORD}(?:[ \t]+{_LOWER_NAME_WORD})?[ \t]+(?:street|avenue|road|lane|drive|boulevard|parkway)\b",
+            rf"(?<![\w\-/.,])(?:{_HOUSE_NUMBER})[ \t]+{_PLAIN_LOWER_WORD}(?:[ \t]+{_PLAIN_LOWER_WORD}){{0,2}}?[ \t]+(?:{_STRONG_LOWER})\b\.?",
         ),
         0.5,
+    ),
+    (
+        "number+name+weak suffix (lower case)",
+        re.compile(
+            rf"(?<![\w\-/.,])(?:{_HOUSE_NUMBER})[ \t]+{_PLAIN_LOWER_WORD}(?:[ \t]+{_PLAIN_LOWER_WORD}){{0,1}}?[ \t]+(?:{_WEAK_LOWER})\b",
+        ),
+        0.4,
     ),
     (
         "number+name+weak suffix",
@@ -170,6 +184,15 @@ STREET_PATTERNS: list[tuple[str, re.Pattern, float]] = [
             rf"(?:(?i:{_JOINERS})[ \t]*)?{_NAME_WORD}(?:(?:[ \t\-]+(?i:{_JOINERS}))*[ \t\-]*{_NAME_WORD}){{0,4}}",
         ),
         0.6,
+    ),
+    (
+        "number+type+name (lower case)",
+        re.compile(
+            rf"(?<![\w\-/.,])\d{{1,5}},?[ \t]+(?:{_FR_TYPES})[ \t]+(?:{_JOINERS}[ \t]+)?{_LOWER_NAME_WORD}"
+            rf"(?:[ \t]+(?:{_JOINERS}[ \t]+)?{_LOWER_NAME_WORD}){{0,3}}(?=[ \t]*(?:$|\r?\n|,))",
+            re.MULTILINE,
+        ),
+        0.5,
     ),
     (
         "type+name+number",
@@ -245,6 +268,14 @@ _TAILS: list[tuple[str, re.Pattern, float]] = [
 ]
 # A house number before a street line that begins with its name or type ("12 Rue du Lac 4" in some forms).
 _NUMBER_BEFORE = re.compile(r"(?:^|(?<=[\s,(]))(?P<number>\d{1,6}[A-Za-z]?)[ \t]+$")
+# Tails of an address written in lower case (chats, lower-cased exports): "pittsburgh, pa 03995", "71685 pichon-sur-lambert".
+_LOWER_CITY = r"\p{Ll}[\p{Ll}'’\-]+(?:[ \t]+\p{Ll}[\p{Ll}'’\-]+){0,2}"
+_LOWER_TAILS: list[tuple[str, re.Pattern, float]] = [
+    ("unit", re.compile(rf"{_SEP}{_UNIT}(?![\w])"), 0.0),
+    ("city, region zip", re.compile(rf"{_SEP}(?P<city>{_LOWER_CITY}),[ \t]*[a-z]{{2}}[ \t]+(?:{_US_ZIP})(?![\w\-])"), 0.25),
+    ("postcode city", re.compile(rf"{_SEP}(?:{_EU_POSTCODE})[ \t]+(?P<city>{_LOWER_CITY})(?=[ \t]*(?:$|\r?\n|[,.;)]))"), 0.25),
+    ("city postcode", re.compile(rf"{_SEP}(?P<city>{_LOWER_CITY}),?[ \t]+(?:{_US_ZIP}|\d{{4}}|\d{{5}}-\d{{3}})(?![\w\-])"), 0.2),
+]
 _UNIT_BEFORE = re.compile(rf"{_UNIT}[ \t]*,?[ \t]*(?:\r?\n[ \t]*)?$")
 # A unit word right before the house number: "Flat 84a, Adams Court" (the number belongs to the flat).
 _UNIT_WORD_BEFORE = re.compile(r"(?i:flat|apt\.?|apartment|unit|suite|ste\.?|studio|room|h\.?[ \t]?no\.?)[ \t]*#?[ \t]*$")
@@ -287,7 +318,9 @@ class StreetAddressRecognizer(TextRecognizer):
                 if not text[start].isdigit():
                     start = self._extend_number_before(text, start)
                 start = self._extend_unit_before(text, start)
-                end, bonus = self._extend_tail(text, end)
+                end, bonus = self._extend_tail(text, end, lower=match.group().islower())
+                if how == "number+name+weak suffix (lower case)" and bonus == 0:
+                    continue  # "12 green park" alone could be anything; with a unit or a town after it, it is an address
                 candidates.append((start, end, base + bonus, how))
         for how, pattern, base in LOCALITY_PATTERNS:
             for match in pattern.finditer(text):
@@ -326,11 +359,11 @@ class StreetAddressRecognizer(TextRecognizer):
             text, max(0, start - 12), start)
         return match.start() if match else start
 
-    def _extend_tail(self, text: str, end: int, *, countries_only: bool = False) -> tuple[int, float]:
+    def _extend_tail(self, text: str, end: int, *, countries_only: bool = False, lower: bool = False) -> tuple[int, float]:
         bonus = 0.0
         seen: set[str] = set()
         for _ in range(5):
-            for how, pattern, weight in _TAILS:
+            for how, pattern, weight in (_LOWER_TAILS if lower else _TAILS):
                 if how in seen or (countries_only and how not in ("country", "listed country")):
                     continue
                 match = pattern.match(text, end)

@@ -350,6 +350,10 @@ class PersonNameRecognizer(TextRecognizer):
             j += 1
         if words > 1 and (cue or self._whole_line(text, token.start, end)):
             return token.start, end, 0.6, "lower-case name"
+        if words > 1:
+            # A listed given name then a listed surname, neither an ordinary word: a name even without a cue
+            # ("left it with a neighbour, stephanie armstrong").
+            return token.start, end, 0.45, "lower-case given name + surname"
         if words == 1 and cue and _AFTER_LOWER_NAME.match(text, end):
             return token.start, end, 0.5, "lower-case given name after a cue"
         return None
