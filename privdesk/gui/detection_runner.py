@@ -169,6 +169,9 @@ class _EventToken(CancelToken):
 
 def _child_main(job: DetectionJob, messages: Any, cancel_event: Any) -> None:
     """The child process: load the engine, detect, send chunks; never raises (it reports)."""
+    from privdesk.core.appconfig import apply_network_policy
+
+    apply_network_policy()  # the child loads spaCy, Presidio and transformers: guard it as the GUI process is
     token = _EventToken(cancel_event)
     # If the GUI process dies, nobody reads the queue: exiting must not wait for its buffer to drain.
     messages.cancel_join_thread()

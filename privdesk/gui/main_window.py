@@ -271,6 +271,11 @@ class MainWindow(QMainWindow):
         self.redo_action = self.undo_group.createRedoAction(self, "&Redo")
         self.redo_action.setObjectName("redoAction")
         self.redo_action.setShortcuts([QKeySequence("Ctrl+Shift+Z"), QKeySequence("Ctrl+Y")])
+        self.preferences_action = QAction("&Preferences\u2026", self)
+        self.preferences_action.setObjectName("preferencesAction")
+        self.preferences_action.setShortcuts(standard_keys(QKeySequence.StandardKey.Preferences, "Ctrl+,"))
+        self.preferences_action.setMenuRole(QAction.MenuRole.PreferencesRole)
+        self.preferences_action.triggered.connect(self.show_preferences)
 
         self.full_screen_action = QAction("&Full Screen", self)
         self.full_screen_action.setObjectName("fullScreenAction")
@@ -319,6 +324,8 @@ class MainWindow(QMainWindow):
         edit_menu.setObjectName("editMenu")
         edit_menu.addAction(self.undo_action)
         edit_menu.addAction(self.redo_action)
+        edit_menu.addSeparator()
+        edit_menu.addAction(self.preferences_action)
 
         self.review_menu = menu_bar.addMenu("Re&view")
         self.review_menu.setObjectName("reviewMenu")
@@ -613,6 +620,16 @@ class MainWindow(QMainWindow):
 
     def _reidentify(self) -> None:
         self.policy_tab.open_reidentify_dialog()
+
+    @Slot()
+    def show_preferences(self) -> QWidget:
+        """Edit > Preferences: network access (privdesk.core.appconfig), applied when the analyst presses OK."""
+        from privdesk.gui.dialogs.preferences_dialog import PreferencesDialog
+
+        dialog = PreferencesDialog(self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
+        return dialog
 
     def _set_step_contexts(self, project: Project | None, dataset) -> None:
         """The steps after review (policy, training, evaluation) follow the project and dataset in hand."""

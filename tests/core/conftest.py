@@ -51,3 +51,13 @@ def nested_records() -> list[dict]:
         {"id": 3, "patient": None, "note": None, "spans": [{"start": 1, "end": 2, "label": "DATE_TIME"}],
          "score": 2.25},
     ]
+
+
+@pytest.fixture(autouse=True)
+def isolated_config_dir(tmp_path, monkeypatch):
+    """PrivDesk's own settings file (network permission) lives under tmp_path, never in the user's folder."""
+    from privdesk.core.appconfig import CONFIG_DIR_ENV
+
+    folder = tmp_path / "privdesk-config"
+    monkeypatch.setenv(CONFIG_DIR_ENV, str(folder))
+    return folder

@@ -168,3 +168,13 @@ def make_drag_event(event_class, x: float, y: float, mime):
         return event_class(QPointF(x, y), *arguments)
     except TypeError:
         return event_class(QPoint(round(x), round(y)), *arguments)
+
+
+@pytest.fixture(autouse=True)
+def isolated_config_dir(tmp_path, monkeypatch):
+    """PrivDesk's own settings file (network permission) lives under tmp_path, never in the user's folder."""
+    from privdesk.core.appconfig import CONFIG_DIR_ENV
+
+    folder = tmp_path / "privdesk-config"
+    monkeypatch.setenv(CONFIG_DIR_ENV, str(folder))
+    return folder

@@ -24,6 +24,9 @@ _pipeline: TextPipeline | None = None
 
 def _init_worker(settings_data: dict) -> None:
     global _pipeline
+    from privdesk.core.appconfig import apply_network_policy
+
+    apply_network_policy()  # a worker process is a fresh interpreter: the parent's network guard does not reach it
     _pipeline = TextPipeline(DetectionSettings.from_dict(settings_data))
 
 

@@ -82,7 +82,8 @@ _SENTENCE_BREAK = re.compile(
 )
 # Memo and sentence openers that are not part of the name after them ("Wages Moreau et Fils").
 _MEMO_WORDS = frozenset("""wages salary payroll subscription rent fee fees bill membership donation purchase premium
-reimbursement card debit credit standing direct monthly annual weekly online""".split())
+reimbursement card debit credit standing direct monthly annual weekly online wire transfer payment paid pay ach sepa
+dividend refund invoice to from""".split())
 _STOP_FIRST = EDGE_WORDS | _MEMO_WORDS | {"my", "our", "your", "his", "her", "their", "this", "that", "at", "in", "on"}
 
 
