@@ -392,3 +392,33 @@ def test_decisions_are_found_again_after_reopening(window, notes_csv, qtbot, syn
     assert statuses["alice@e"] == "accepted"  # the added span
     assert review.index.span_count == 12 and RecordState(review.index.state[0]) == RecordState.IN_PROGRESS
     np.testing.assert_array_equal(review.index.scanned, [True] * 4)
+
+
+def test_unreadable_lists_are_reported_and_never_overwritten(window, notes_csv):
+    """The lists are sealed with the project secret; without the key file they cannot be read. Adding a term
+    then must say so and leave the stored lists alone (not save a list holding only the new term)."""
+    tab = window.review_tab
+    open_and_detect(window, notes_csv)
+    tab.add_to_allow_list("alice martin")
+    project = window.project
+    key_file = project.path.with_name(project.path.name + ".key")
+    hidden = key_file.with_name("elsewhere.key")
+    key_file.rename(hidden)
+    project._secret = None  # as after reopening the project without its key file
+    try:
+        tab.add_to_allow_list("bob stone")
+        boxes = [w for w in QApplication.topLevelWidgets() if isinstance(w, QMessageBox) and w.isVisible()]
+        assert any("allow and deny lists" in (box.text() + box.informativeText()).lower() or
+                   "key" in (box.text() + box.informativeText()).lower() for box in boxes)
+        for box in boxes:
+            box.close()
+    finally:
+        hidden.rename(key_file)
+        project._secret = None
+    assert read_lists_of(project) == ["alice martin"]
+
+
+def read_lists_of(project) -> list[str]:
+    from privdesk.core.review import read_lists
+
+    return list(read_lists(project).allow)

@@ -362,29 +362,46 @@ def test_a_crash_report_in_the_log_names_no_value(tmp_path):
     assert search_file(log_file) == []  # ... the values are not
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "FINDING: privdesk/core/review/lists.py write_lists() stores allow- and deny-list terms in clear in the "
-    "project file's settings table (keys detection.allow_list / detection.deny_list); a deny-list term is a PII "
-    "value by definition, and the project file is meant to hold offsets only"))
 def test_deny_list_terms_are_not_kept_in_clear_in_the_project_file(tmp_path):
+    # Once a FINDING: the lists and custom recognizers were stored in clear; they are sealed now
+    # (privdesk.core.project.sealed_settings).
+    from privdesk.core.detect import CustomRecognizerSpec, DetectionOptions, write_detection_options
     from privdesk.core.project import Project
     from privdesk.core.review import ReviewLists, write_lists
+    from tests.reliability.pipeline import CANARY_ADDRESS, CANARY_EMAIL, CANARY_PHONE, CANARY_SSN
 
+    recognizer = CustomRecognizerSpec(name="ssn-like", entity_type="US_SSN", patterns=[re.escape(CANARY_SSN)],
+                                      terms=[CANARY_ADDRESS], context=[CANARY_EMAIL])
     with Project.create(tmp_path / "study.privdesk") as project:
-        write_lists(project, ReviewLists(allow=[], deny={"PERSON": [CANARY_PERSON]}))
+        write_lists(project, ReviewLists(allow=[CANARY_PHONE], deny={"PERSON": [CANARY_PERSON]}))
+        write_detection_options(project, DetectionOptions(custom_recognizers=[recognizer]))
+        wal = tmp_path / "study.privdesk-wal"
+        assert wal.exists() and search_bytes(wal.read_bytes(), str(wal)) == []
     assert search_file(tmp_path / "study.privdesk") == []
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "FINDING: privdesk/core/train/models.py train_tiny_tokenizer() fits the Tiny model's BPE vocabulary on the "
-    "training texts without differential privacy (min_frequency=2), so a value that masking missed and that occurs "
-    "twice can become a token in RUN_DIR/model/tokenizer.json, outside the DP guarantee"))
-def test_the_tiny_tokenizer_does_not_learn_a_value_seen_twice():
+@pytest.mark.slow
+def test_the_tiny_tokenizer_does_not_learn_a_value_seen_twice(tmp_path):
+    # Once a FINDING: train_tiny_tokenizer() fitted the Tiny model's BPE vocabulary on the training texts
+    # (min_frequency=2), so a value that masking missed and that occurred twice became a token in
+    # RUN_DIR/model/tokenizer.json, outside the DP guarantee. Tiny now uses the public vocabulary shipped in
+    # resources/models/tiny-tokenizer (privdesk.core.train.tiny_tokenizer).
+    import csv
+
     from privdesk.core.synth import generate_dataset
-    from privdesk.core.train.models import tokenizer_json, train_tiny_tokenizer
+    from privdesk.core.train import SealKey, TrainConfig, train
 
     texts = list(generate_dataset("notes", rows=200, seed=1).columns["note_text"])
     for record in (3, 50):
         texts[record] += f" Contact {CANARY_PERSON}."
-    vocabulary = tokenizer_json(train_tiny_tokenizer(texts, 4000))
-    assert search_bytes(vocabulary.encode("utf-8"), "tokenizer.json") == []
+    data = tmp_path / "notes.csv"
+    with open(data, "w", newline="", encoding="utf-8") as handle:
+        csv.writer(handle).writerows([["note"], *([text] for text in texts)])
+    config = TrainConfig(data_path=data, model="tiny", dp=False, epochs=1, batch_size=100, physical_batch_size=100,
+                         max_length=32, tiny_layers=1, tiny_hidden=32, tiny_heads=2, tiny_vocab_size=4000,
+                         num_threads=1)
+    result = train(config, tmp_path / "run", key=SealKey.from_secret(os.urandom(32)))
+    vocabulary = (result.model_dir / "tokenizer.json").read_bytes()
+    assert search_bytes(vocabulary, "tokenizer.json") == []
+    files, hits = search_files([result.run_dir], skip=set())
+    assert len(files) >= 5 and hits == []

@@ -5,9 +5,10 @@ switch (and an optional model folder), the entity types to detect and the custom
 are stored as one JSON setting, beside the allow/deny lists (privdesk.core.review.lists) and the
 threshold, and `detection_fields()` turns them into DetectionSettings keyword arguments.
 
-Custom recognizer terms are analyst-provided values that may themselves be PII: the project stores
-them (as it stores the deny list), but nothing here logs them; errors name recognizers by name and
-entries by position, never by their terms.
+Custom recognizer terms, patterns and context words are analyst-provided values that may themselves
+be PII: the project stores the whole options object sealed (encrypted under the project secret, as
+it stores the deny list; privdesk.core.project.sealed_settings), and nothing here logs them; errors
+name recognizers by name and entries by position, never by their terms.
 
 Nothing here imports spaCy, Presidio or torch: the GUI process reads and edits these settings.
 """
@@ -25,6 +26,7 @@ import yaml
 
 from privdesk.core.atomic import atomic_write_text
 from privdesk.core.detect.settings import CustomRecognizerSpec, DetectionConfigError, DetectionSettings
+from privdesk.core.errors import ProjectError
 
 DETECTION_OPTIONS_KEY = "detection.options"
 DEFAULT_SPACY_MODEL = DetectionSettings.spacy_model
@@ -118,10 +120,13 @@ class DetectionOptions:
 def read_detection_options(project) -> DetectionOptions:
     """The project's options, or the defaults when none were saved."""
     try:
-        stored = project.get_setting(DETECTION_OPTIONS_KEY)
+        stored = project.get_sealed_setting(DETECTION_OPTIONS_KEY)
     except ValueError:  # json.JSONDecodeError: the stored text is not JSON at all
         raise DetectionConfigError("the project's detection settings are damaged (not valid JSON).",
                                    path=project.path, hint="Open Detection settings and save them again.") from None
+    except ProjectError as error:  # sealed, and the key file or passphrase at hand does not open them
+        raise DetectionConfigError(f"the project's detection settings cannot be read: {error.problem}",
+                                   path=project.path, hint=error.hint) from None
     if stored is None:
         return DetectionOptions()
     try:
@@ -134,7 +139,7 @@ def read_detection_options(project) -> DetectionOptions:
 
 def write_detection_options(project, options: DetectionOptions) -> None:
     options.validate()
-    project.set_setting(DETECTION_OPTIONS_KEY, options.to_json())
+    project.set_sealed_setting(DETECTION_OPTIONS_KEY, options.to_json())
 
 
 # -- custom recognizer files --------------------------------------------------------------------------

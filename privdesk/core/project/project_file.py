@@ -1,7 +1,7 @@
 """The Project class: creating and opening the project file, and its dataset reference.
 
-Detections, review decisions, policy/runs/settings and the secret come from mixins, one module each;
-the package docstring describes the file as a whole.""" 
+Detections, review decisions, policy/runs/settings, sealed settings and the secret come from mixins,
+one module each; the package docstring describes the file as a whole.""" 
 
 from __future__ import annotations
 
@@ -27,6 +27,7 @@ from privdesk.core.project.fingerprint import dataset_fingerprint
 from privdesk.core.project.policy_runs_settings import PolicyRunsSettingsMixin
 from privdesk.core.project.records import PROJECT_SUFFIX, DatasetRef, to_text, utc_now
 from privdesk.core.project.review_log import ReviewLogMixin
+from privdesk.core.project.sealed_settings import SealedSettingsMixin
 from privdesk.core.project.secret_store import SecretStoreMixin
 from privdesk.core.types import ColumnRole
 
@@ -90,7 +91,7 @@ def _check_integrity(conn: sqlite3.Connection, path: Path) -> None:
                            hint="Restore it from a backup, or create a new project.")
 
 
-class Project(DetectionTableMixin, ReviewLogMixin, PolicyRunsSettingsMixin, SecretStoreMixin):
+class Project(DetectionTableMixin, ReviewLogMixin, SealedSettingsMixin, PolicyRunsSettingsMixin, SecretStoreMixin):
     """An open PrivDesk project. Make one with Project.create or Project.open, and close it when done.
 
     Thread safety: every thread gets its own SQLite connection (threading.local), so a worker thread
@@ -210,12 +211,16 @@ class Project(DetectionTableMixin, ReviewLogMixin, PolicyRunsSettingsMixin, Secr
             conn.close()
             raise
         project = cls(path, ThreadConnections(path, first=conn), str(row[0]))
-        if passphrase is not None:
-            try:
+        try:
+            if passphrase is not None:
                 project.project_secret(passphrase)
-            except BaseException:
-                project.close()
-                raise
+            # Not a schema migration: a migration sees only the connection, and a passphrase project
+            # has no secret until the passphrase is entered. Without the secret at hand this does
+            # nothing, and the first read after unlocking seals instead.
+            project._seal_legacy_settings_quietly()
+        except BaseException:
+            project.close()
+            raise
         return project
 
     @staticmethod

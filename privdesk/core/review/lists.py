@@ -4,6 +4,10 @@ Both live in the project settings, so the next detection run passes them to the 
 (DetectionSettings.allow_list / deny_list). They can also be applied to a dataset already under
 review without detecting again, keeping every decision made so far: allow-listed spans are
 rejected and deny-listed terms the detectors missed are added, as one undo step.
+
+A deny-list term is PII by definition, and an allow-list term is a value from the data too, so both
+are stored sealed (encrypted under the project secret, see privdesk.core.project.sealed_settings):
+reading and writing them needs the key file, or the passphrase entered since the project was opened.
 """
 
 from __future__ import annotations
@@ -70,16 +74,16 @@ def parse_terms(text: str) -> list[str]:
 
 
 def read_lists(project) -> ReviewLists:
-    allow = [str(term) for term in project.get_setting(ALLOW_LIST_KEY, []) or []]
-    deny_raw = project.get_setting(DENY_LIST_KEY, {}) or {}
+    allow = [str(term) for term in project.get_sealed_setting(ALLOW_LIST_KEY, []) or []]
+    deny_raw = project.get_sealed_setting(DENY_LIST_KEY, {}) or {}
     deny = {str(entity): [str(term) for term in terms] for entity, terms in deny_raw.items()}
     return ReviewLists(allow, deny)
 
 
 def write_lists(project, lists: ReviewLists) -> None:
     lists.validate()
-    project.set_setting(ALLOW_LIST_KEY, list(lists.allow))
-    project.set_setting(DENY_LIST_KEY, {entity: list(terms) for entity, terms in lists.deny.items() if terms})
+    project.set_sealed_setting(ALLOW_LIST_KEY, list(lists.allow))
+    project.set_sealed_setting(DENY_LIST_KEY, {entity: list(terms) for entity, terms in lists.deny.items() if terms})
 
 
 def allow_list_ids(texts: SpanTexts, allow: Iterable[str], *, include_accepted: bool = False) -> np.ndarray:

@@ -41,6 +41,7 @@ from PySide6.QtWidgets import (
 
 from privdesk.core.detect.project_settings import DetectionOptions, read_detection_options
 from privdesk.core.detect.settings import DetectionConfigError
+from privdesk.core.errors import PrivDeskError
 from privdesk.core.progress import ProgressInfo
 from privdesk.core.project import DecisionRequest, Project
 from privdesk.core.review import (
@@ -947,13 +948,24 @@ class ReviewTab(QWidget):
         self._keep(worker)
         worker.start(self._pool())
 
-    def _lists(self) -> ReviewLists:
-        return read_lists(self.project) if self.project is not None else ReviewLists()
+    def _lists(self) -> ReviewLists | None:
+        """The project's allow/deny lists; None (after telling the analyst) when they cannot be read, e.g. the
+        project's key file is missing: callers then stop, so nothing saved is overwritten with empty lists."""
+        if self.project is None:
+            return ReviewLists()
+        try:
+            return read_lists(self.project)
+        except PrivDeskError as error:
+            self._on_failed(error, "Reading the allow and deny lists")
+            return None
 
     def open_lists_dialog(self) -> ListsDialog | None:
         if self.project is None:
             return None
-        dialog = ListsDialog(self._lists(), self)
+        lists = self._lists()
+        if lists is None:
+            return None
+        dialog = ListsDialog(lists, self)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.finished.connect(lambda result: self._on_lists_dialog_done(dialog, result))
         dialog.open()
@@ -1023,6 +1035,8 @@ class ReviewTab(QWidget):
         if self.project is None or not value.strip():
             return
         lists = self._lists()
+        if lists is None:
+            return
         if value not in lists.allow:
             lists.allow.append(value)
         if self._save_lists(lists):
@@ -1032,6 +1046,8 @@ class ReviewTab(QWidget):
         if self.project is None or not value.strip():
             return
         lists = self._lists()
+        if lists is None:
+            return
         terms = lists.deny.setdefault(entity_type, [])
         if value not in terms:
             terms.append(value)
@@ -1108,7 +1124,10 @@ class ReviewTab(QWidget):
         assert project is not None and dataset is not None
         roles = self.session.roles
         project.set_column_roles(roles)
-        settings: dict[str, Any] = dict(self._lists().detection_fields())
+        lists = self._lists()
+        if lists is None:
+            return
+        settings: dict[str, Any] = dict(lists.detection_fields())
         settings["allow_list"] = list(settings["allow_list"])
         threshold = project.get_setting(SETTING_DETECTION_THRESHOLD)
         if threshold is not None:
@@ -1182,7 +1201,11 @@ class ReviewTab(QWidget):
         self.side_tabs.setCurrentIndex(0)
         self.explain_panel.show_busy()
         text = self.session.cell_text(self._record, finding.span.column)
-        lists = self._lists().detection_fields()
+        stored = self._lists()
+        if stored is None:
+            self.explain_panel.show_hint()
+            return
+        lists = stored.detection_fields()
         settings = {"allow_list": list(lists["allow_list"]), "deny_list": lists["deny_list"]}
         worker = Worker(explain_finding, finding.span, text, settings, name="explain")
         if self._explain_worker is not None:
