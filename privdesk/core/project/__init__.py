@@ -28,6 +28,10 @@ Storage choices:
   lives in a key file next to the project, `<project file>.key` (`study.privdesk.key`), mode 0600:
   the project file alone, if shared, does not give the secret away, and a missing or foreign key
   file is reported instead of yielding a wrong secret. See keys.py.
+- **Sealed settings**: settings that hold terms the analyst typed (allow and deny lists, custom
+  recognizers) are AES-GCM-encrypted under a subkey of the project secret, bound to the project id and
+  the setting's key (sealed_settings.py). Plaintext left by an older version is re-sealed, with
+  SQLite's secure_delete on so the old bytes do not linger in the file.
 """
 
 from privdesk.core.errors import ProjectError
