@@ -77,12 +77,10 @@ def _rows(args: argparse.Namespace) -> Iterator[dict]:
 def run(args: argparse.Namespace) -> int:
     from privdesk.core.atomic import atomic_open
     from privdesk.core.dataset import inspect_dataset
-    from privdesk.core.detect import (
-        DetectionEngine,
-        DetectionSettings,
-        installed_spacy_pipelines,
-        load_recognizers_file,
-    )
+    # DetectionEngine is imported only once the input has passed its checks: loading spaCy, Presidio and torch
+    # takes seconds, and a bad file should be refused at once.
+    from privdesk.core.detect.project_settings import installed_spacy_pipelines, load_recognizers_file
+    from privdesk.core.detect.settings import DetectionSettings
 
     if not 0.0 <= args.threshold <= 1.0:
         return usage_error("--threshold must be between 0 and 1")
@@ -121,6 +119,8 @@ def run(args: argparse.Namespace) -> int:
     print(f"detecting in {summary.num_rows:,} records; columns: {scanned}", file=sys.stderr)
     progress = StderrProgress("records")
     found = 0
+    from privdesk.core.detect.engine import DetectionEngine
+
     with DetectionEngine(settings) as engine, atomic_open(args.output, "w") as out:
         for record, spans in enumerate(engine.detect_records(_rows(args), roles, progress=progress)):
             found += len(spans)

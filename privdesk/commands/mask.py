@@ -98,19 +98,18 @@ def run(args: argparse.Namespace) -> int:
         return usage_error("--passphrase-file is only used with --vault")
     policy = resolve_policy(args.policy)
     passphrase = read_passphrase_file(args.passphrase_file) if args.passphrase_file is not None else None
+    # Notes about the secret are printed after the export succeeds: an error stays one line on stderr.
     if args.secret_file is not None:
         secret, created = load_or_create_secret(args.secret_file)
         secret_source = "secret file"
-        if created:
-            print(f"created a new secret file {args.secret_file} (mode 0600); keep it to get the same surrogates, "
-                  "hashes and ciphertexts next time", file=sys.stderr)
+        secret_note = (f"created a new secret file {args.secret_file} (mode 0600); keep it to get the same "
+                       "surrogates, hashes and ciphertexts next time") if created else None
     else:
         import os
 
         secret = os.urandom(SECRET_BYTES)
         secret_source = "one-off secret"
-        print("no --secret-file: using a one-off secret; this output's pseudonyms cannot be linked to other runs",
-              file=sys.stderr)
+        secret_note = "no --secret-file: used a one-off secret; this output's pseudonyms cannot be linked to other runs"
     progress = StderrProgress("mask")
     try:
         spans, source = _spans(args, StderrProgress("detect"))
@@ -123,6 +122,8 @@ def run(args: argparse.Namespace) -> int:
                                  locale=args.locale, progress=progress)
     finally:
         progress.close()
+    if secret_note:
+        print(secret_note, file=sys.stderr)
     counts = summary.counts
     print(f"masked {summary.rows:,} records: {summary.replacements:,} values replaced "
           f"({', '.join(f'{op} {n:,}' for op, n in counts.by_operator().items()) or 'none'}) with policy "

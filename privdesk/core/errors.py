@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 
@@ -28,3 +29,17 @@ class DatasetError(PrivDeskError):
 
 class ProjectError(PrivDeskError):
     """A project file could not be opened, migrated or written."""
+
+
+def describe_json_error(error: BaseException) -> str:
+    """What is wrong with a JSON line, without quoting its content (which may be a personal value)."""
+    if isinstance(error, json.JSONDecodeError):
+        return f"invalid JSON at column {error.colno}: {error.msg}"
+    if isinstance(error, RecursionError):
+        return "nested too deeply"
+    if isinstance(error, KeyError):
+        return f"the field {error.args[0]!r} is missing" if isinstance(error.args[0], str) and len(error.args[0]) < 40 \
+            else "a field is missing"
+    if isinstance(error, TypeError) and str(error).startswith("the record number"):
+        return str(error)
+    return "a field has the wrong type or value"

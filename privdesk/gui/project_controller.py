@@ -158,7 +158,7 @@ class ProjectController(QObject):
         self.project = project
         self.project_changed.emit(project)
 
-    def _run(self, function, *args, on_done, action: str, **kwargs) -> None:
+    def _run(self, function, *args, on_done, action: str, on_failed=None, **kwargs) -> None:
         generation = self._generation
         worker = Worker(function, *args, name=action, **kwargs)
         self._workers.append(worker)
@@ -176,6 +176,8 @@ class ProjectController(QObject):
             self._forget(worker)
             if generation == self._generation:
                 self.failed.emit(error, action)
+                if on_failed is not None:
+                    on_failed()
 
         worker.signals.finished.connect(finish)
         worker.signals.failed.connect(fail)
@@ -221,13 +223,23 @@ class ProjectController(QObject):
         self.attached.emit(attachment)
 
     def open_project(self, path: Path) -> None:
-        """Open a project file; `project_opened` follows, and the window loads its dataset."""
+        """Open a project file; `project_opened` follows, and the window loads its dataset.
+
+        The project open now stays open until the new one has opened: when the file is not a
+        project, or is damaged, `failed` is followed by `attached` for the project kept, so the
+        window goes on with it as before.
+        """
         self._generation += 1
-        if self.project is not None:
-            old, self.project = self.project, None
-            old.close()
-            self.project_changed.emit(None)
-        self._run(open_project_file, Path(path), on_done=self._on_project_opened, action="Opening the project")
+        kept = self.project
+        self._run(open_project_file, Path(path), on_done=self._on_project_opened, action="Opening the project",
+                  on_failed=lambda: self._keep_after_failed_open(kept))
+
+    def _keep_after_failed_open(self, kept: Project | None) -> None:
+        if kept is None or kept.closed or kept is not self.project:
+            return
+        roles = kept.column_roles()
+        if roles:  # it was paired with the dataset on show: give the window that pairing back
+            self.attached.emit(Attachment(kept, created=False, status="ok", roles=roles))
 
     def _on_project_opened(self, project: Project) -> None:
         self._set_project(project)

@@ -252,13 +252,23 @@ def test_permission_lost_after_the_check(tmp_path, monkeypatch):
     expect_error(path, "permission denied")
 
 
-def test_utf16_without_bom_is_refused_with_a_hint(tmp_path):
+@pytest.mark.parametrize("encoding", ["utf-16-le", "utf-16-be"])
+def test_latin_utf16_without_bom_is_recognised_with_a_warning(tmp_path, encoding):
     path = tmp_path / "wide.csv"
-    path.write_bytes("name\nAnn\n".encode("utf-16-le"))
+    path.write_bytes("name,city\nAnn,Zürich\n".encode(encoding))
+    for result in (read_dataset(path), inspect_dataset(path)):
+        assert result.encoding == encoding
+        assert len(result.warnings) == 1 and "no byte-order mark" in result.warnings[0]
+    assert read_dataset(path).column_values("city") == ["Zürich"]
+
+
+def test_utf16_without_bom_that_is_not_latin_is_refused_with_a_hint(tmp_path):
+    path = tmp_path / "wide.csv"
+    path.write_bytes("名前\n山田太郎\n".encode("utf-16-le"))  # no zero bytes to recognise it by
     error = expect_error(path, "binary data")
     assert "utf-16-le" in error.message
     dataset = read_dataset(path, ReadOptions(encoding="utf-16-le"))
-    assert dataset.column_values("name") == ["Ann"]
+    assert dataset.column_values("名前") == ["山田太郎"]
 
 
 def test_bad_input_through_the_json_writer_round_trip_is_not_an_error(tmp_path):
@@ -266,3 +276,14 @@ def test_bad_input_through_the_json_writer_round_trip_is_not_an_error(tmp_path):
     path = tmp_path / "good.json"
     path.write_text(json.dumps([{"a": "x"}]))
     assert read_dataset(path).num_rows == inspect_dataset(path).num_rows == 1
+
+
+def test_a_line_spread_over_many_read_chunks_is_one_record(tmp_path, monkeypatch):
+    from privdesk.core.dataset import text_reader
+
+    monkeypatch.setattr(text_reader, "_CHUNK_CHARS", 7)  # every line crosses several chunks
+    path = tmp_path / "lines.txt"
+    lines = ["a" * 40, "", "b\r", "c" * 15 + "\r", "d" * 3]
+    path.write_bytes("\n".join(lines).encode("utf-8"))
+    expected = ["a" * 40, "", "b", "c" * 15, "d" * 3]  # "\r\n" ends a line; the last needs no terminator
+    assert read_dataset(path).column_values("text") == expected

@@ -46,8 +46,19 @@ class ColumnOrder:
         self.names.append(name)
 
 
+class FieldCollision(ValueError):
+    """A key with a dot and nested keys flatten to the same column (`{"a.b": 1, "a": {"b": 2}}`)."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__(name)
+        self.name = name
+
+
 def flatten_record(record: dict, order: ColumnOrder | None = None) -> dict[str, Any]:
-    """{'patient': {'name': 'x'}} -> {'patient.name': 'x'}; an empty object stays a value."""
+    """{'patient': {'name': 'x'}} -> {'patient.name': 'x'}; an empty object stays a value.
+
+    Raises FieldCollision rather than let one of two values that flatten to the same name vanish.
+    """
     if not any(isinstance(value, dict) for value in record.values()):
         flat = record  # the common flat record needs no copy
     else:
@@ -65,6 +76,8 @@ def _flatten_into(record: dict, prefix: str, flat: dict[str, Any]) -> None:
         name = f"{prefix}{key}"
         if isinstance(value, dict) and value:
             _flatten_into(value, name + ".", flat)
+        elif name in flat:
+            raise FieldCollision(name)
         else:
             flat[name] = value
 

@@ -8,6 +8,7 @@ exactly as written.
 from __future__ import annotations
 
 import csv
+import itertools
 import re
 from pathlib import Path
 from typing import Iterator
@@ -18,6 +19,7 @@ import pyarrow.csv as pacsv
 from privdesk.core.errors import DatasetError
 
 from .csvsniff import normalize_delimiter, parse_header, sniff_delimiter, unique_column_names
+from .encoding import read_head
 from .options import ReadOptions
 from .source import BatchSource, os_errors_as_dataset_errors, rebatch
 
@@ -28,6 +30,10 @@ from .source import BatchSource, os_errors_as_dataset_errors, rebatch
 _BLOCK_BYTES = 512 * 1024
 _MAX_BLOCK_BYTES = 1024 * 1024 * 1024
 _FIELD_COUNT = re.compile(r"Expected (\d+) columns, got (\d+)")
+# A header row longer than this without a line break is not a header: it is a one-line text file (or
+# junk), and Arrow would make a column of every comma in it.
+MAX_HEADER_BYTES = 1024 * 1024
+_TAIL_BYTES = 64
 
 
 def choose_delimiter(path: Path, fmt: str, options: ReadOptions, sample: str, complete: bool) -> str:
@@ -82,6 +88,61 @@ def find_ragged_record(path: Path, encoding: str, delimiter: str) -> tuple[int, 
     return None
 
 
+def refuse_endless_first_line(path: Path, sample: str, complete: bool) -> None:
+    """A DatasetError when the first MAX_HEADER_BYTES hold no line break (see MAX_HEADER_BYTES)."""
+    if complete or "\n" in sample or "\r" in sample:
+        return
+    # The byte search works for UTF-16 and UTF-32 too: their line breaks hold the byte 0x0A or 0x0D.
+    head = read_head(path, MAX_HEADER_BYTES)
+    if b"\n" in head or b"\r" in head:
+        return
+    raise DatasetError(f"has no line break in its first {MAX_HEADER_BYTES // (1024 * 1024)} MB, so its first line "
+                       "is not a CSV header row.", path=path,
+                       hint="If the file is plain text, open it with the txt format; if it is a table, check that "
+                            "its rows end with line breaks.")
+
+
+def _record_start_lines(path: Path, encoding: str, delimiter: str) -> Iterator[int]:
+    """The physical line on which each record starts (the csv module counts the lines; no data is kept)."""
+    with open(path, encoding=encoding, newline="") as handle:
+        reader = csv.reader(handle, delimiter=delimiter, quotechar='"', doublequote=True)
+        start_line = 1
+        try:
+            for record in reader:
+                if record:
+                    yield start_line
+                start_line = reader.line_num + 1
+        except csv.Error:
+            return
+
+
+def refuse_unclosed_final_quote(path: Path, last_batch: pa.RecordBatch | None, encoding: str, delimiter: str) -> None:
+    """A DatasetError when the last value opens a quote that the file never closes.
+
+    Arrow ends such a value at the end of the file, so every line after the stray quote would
+    silently become part of one cell. A legitimate multi-line value is quoted, so the file then ends
+    with the closing quote (and perhaps a line break); a swallowed tail does not.
+    """
+    if last_batch is None or last_batch.num_rows == 0 or last_batch.num_columns == 0:
+        return
+    last_value = last_batch.column(last_batch.num_columns - 1)[last_batch.num_rows - 1].as_py() or ""
+    if "\n" not in last_value and "\r" not in last_value:
+        return
+    with open(path, "rb") as handle:
+        handle.seek(0, 2)
+        handle.seek(max(0, handle.tell() - _TAIL_BYTES))
+        tail = handle.read()
+    if tail.rstrip(b"\r\n \t\x00").endswith(b'"'):  # \x00: the high bytes of a UTF-16 or UTF-32 quote
+        return
+    line = None
+    for line in _record_start_lines(path, encoding, delimiter):
+        pass
+    where = f"on line {line} " if line is not None else ""
+    raise DatasetError(f"the quote that opens the last value {where}is never closed, so every line after it would be "
+                       "read into that one value.", path=path,
+                       hint='Close the quote (a " inside a quoted value is written as ""), or export the file again.')
+
+
 def _parse_error(path: Path, encoding: str, delimiter: str, message: str) -> DatasetError:
     shown = "tab" if delimiter == "\t" else repr(delimiter)
     if "Expected" in message and "columns" in message:
@@ -110,6 +171,7 @@ def _parse_error(path: Path, encoding: str, delimiter: str, message: str) -> Dat
 def open_csv_source(path: Path, fmt: str, options: ReadOptions, encoding: str, sample: str, complete: bool,
                     size_bytes: int, batch_rows: int) -> BatchSource:
     delimiter = choose_delimiter(path, fmt, options, sample, complete)
+    refuse_endless_first_line(path, sample, complete)
     header = parse_header(sample, delimiter) or []
     position = {"bytes": 0}
     warnings: list[str] = []
@@ -141,6 +203,10 @@ def open_csv_source(path: Path, fmt: str, options: ReadOptions, encoding: str, s
                         yield batch
                     return
             except pa.ArrowInvalid as error:
+                if "Empty CSV file" in str(error) and header and not delivered:
+                    # Arrow needs a line break after the header; a header-only file may lack one.
+                    column_names[:] = header
+                    return
                 if "straddling" not in str(error) or block_bytes >= _MAX_BLOCK_BYTES:
                     raise
                 block_bytes = min(block_bytes * 16, _MAX_BLOCK_BYTES)
@@ -153,14 +219,18 @@ def open_csv_source(path: Path, fmt: str, options: ReadOptions, encoding: str, s
             warnings.extend(notes)
             schema = pa.schema([pa.field(name, pa.string()) for name in final_names])
 
+            last: list[pa.RecordBatch] = []
+
             def parts() -> Iterator[pa.Table]:
                 if first is None:
                     return
-                yield pa.Table.from_batches([first]).rename_columns(final_names)
-                for batch in stream:
+                for batch in itertools.chain([first], stream):
+                    if batch.num_rows:
+                        last[:] = [batch]
                     yield pa.Table.from_batches([batch]).rename_columns(final_names)
 
             yield from rebatch(parts(), batch_rows, schema.empty_table)
+            refuse_unclosed_final_quote(path, last[0] if last else None, encoding, delimiter)
             position["bytes"] = size_bytes
 
     def guarded() -> Iterator[pa.Table]:

@@ -8,7 +8,7 @@ from pathlib import Path
 from privdesk.core.errors import DatasetError
 
 from .csvsniff import sniff_delimiter
-from .encoding import SAMPLE_BYTES, bom_encoding, read_head, refuse_binary
+from .encoding import SAMPLE_BYTES, bom_encoding, bomless_utf16, read_head, refuse_binary
 from .options import FORMATS
 from .parquet_reader import PARQUET_MAGIC
 from .source import check_readable
@@ -52,8 +52,10 @@ def sniff_format(path: Path) -> str:
         raise DatasetError("is empty.", path=path, hint="Choose a file that holds data.")
     if head.startswith(PARQUET_MAGIC):
         return "parquet"
-    refuse_binary(path, head)
-    text = head.decode(bom_encoding(head) or "utf-8", errors="replace").lstrip("\ufeff \t\r\n")
+    utf16 = None if bom_encoding(head) else bomless_utf16(head)
+    if utf16 is None:
+        refuse_binary(path, head)
+    text = head.decode(bom_encoding(head) or utf16 or "utf-8", errors="replace").lstrip("\ufeff \t\r\n")
     if text.startswith("["):
         return "json"
     if text.startswith("{"):

@@ -10,13 +10,25 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path
-from typing import IO, Any, Iterator
+from typing import IO, Any, Callable, Iterator
 
 import pyarrow as pa
 
 from privdesk.core.errors import DatasetError
 
-from .columns import ColumnOrder, flatten_record, records_to_table, value_kind
+from .columns import ColumnOrder, FieldCollision, flatten_record, records_to_table, value_kind
+from .json_records import (
+    MAX_NESTING,
+    TOO_DEEP_HINT,
+    TOO_LONG_NUMBER_HINT,
+    lone_surrogates_warning,
+    may_hold_lone_surrogates,
+    may_nest_too_deeply,
+    nesting_depth,
+    replace_lone_surrogates,
+    too_deep_problem,
+    too_long_number_problem,
+)
 from .source import BatchSource, os_errors_as_dataset_errors
 
 _CHUNK_CHARS = 1024 * 1024
@@ -102,12 +114,38 @@ def _looks_like_json_lines(path: Path, encoding: str) -> bool:
         lines = [line for line in (handle.readline() for _ in range(3)) if line.strip()]
     try:
         return len(lines) >= 2 and all(isinstance(json.loads(line), dict) for line in lines[:2])
-    except json.JSONDecodeError:
+    except (ValueError, RecursionError):  # not JSON, or too deep or too long a number: not a clean JSON Lines file
         return False
 
 
-def iter_json_array(path: Path, encoding: str, position: list[int] | None = None) -> Iterator[dict]:
+class _RecordFlags:
+    """What the readers noticed while decoding, for the source's warnings."""
+
+    def __init__(self) -> None:
+        self.surrogate_records = 0
+
+
+def _may_need_checking(raw: str, start: int, end: int) -> bool:
+    """A test in C-level scans of the record's text that lets almost every record skip _checked."""
+    return (raw.count("[", start, end) + raw.count("{", start, end) > MAX_NESTING
+            or raw.find("\\ud", start, end) != -1 or raw.find("\\uD", start, end) != -1)
+
+
+def _checked(path: Path, record: Any, raw: str, start: int, end: int, where: Callable[[], str],
+             flags: _RecordFlags) -> Any:
+    """The decoded record after the nesting and Unicode guards (see json_records)."""
+    if may_nest_too_deeply(raw, start, end) and nesting_depth(record) > MAX_NESTING:
+        raise DatasetError(too_deep_problem(where()), path=path, hint=TOO_DEEP_HINT)
+    if may_hold_lone_surrogates(raw, start, end):
+        record, changed = replace_lone_surrogates(record)
+        flags.surrogate_records += changed
+    return record
+
+
+def iter_json_array(path: Path, encoding: str, position: list[int] | None = None,
+                    flags: _RecordFlags | None = None) -> Iterator[dict]:
     """The objects of a top-level JSON array, one at a time; `position[0]` follows the bytes read."""
+    flags = flags or _RecordFlags()
     decoder = json.JSONDecoder()
     with open(path, encoding=encoding, newline="") as handle:
         window = _SlidingText(handle)
@@ -136,7 +174,17 @@ def iter_json_array(path: Path, encoding: str, position: list[int] | None = None
                 window.pos += 1
                 if window.skip_whitespace() == "":
                     raise _syntax_error(path, window, window.pos, "the file ends before the closing ']' (truncated?)")
-            record = _decode_value(path, window, decoder)
+            try:
+                record, start = _decode_value(path, window, decoder)
+            except RecursionError:
+                raise DatasetError(too_deep_problem(_array_record(index, window, window.pos)), path=path,
+                                   hint=TOO_DEEP_HINT) from None
+            except ValueError:  # not a JSONDecodeError (those become DatasetErrors): an integer too long to convert
+                raise DatasetError(too_long_number_problem(_array_record(index, window, window.pos)), path=path,
+                                   hint=TOO_LONG_NUMBER_HINT) from None
+            if _may_need_checking(window.text, start, window.pos):
+                record = _checked(path, record, window.text, start, window.pos,
+                                  lambda: _array_record(index, window, start), flags)
             if not isinstance(record, dict):
                 raise DatasetError(f"record {index + 1} of the array is {_kind_phrase(record)}, not an object.",
                                    path=path, hint="Each element of the array must be an object: {\"column\": value}.")
@@ -146,7 +194,12 @@ def iter_json_array(path: Path, encoding: str, position: list[int] | None = None
                 position[0] = handle.buffer.tell()
 
 
-def _decode_value(path: Path, window: _SlidingText, decoder: json.JSONDecoder) -> Any:
+def _array_record(index: int, window: _SlidingText, at: int) -> str:
+    return f"record {index + 1} of the array (line {window.location(at)[0]})"
+
+
+def _decode_value(path: Path, window: _SlidingText, decoder: json.JSONDecoder) -> tuple[Any, int]:
+    """The next value and where its text starts in the window (filling the window slides it)."""
     grow = False
     while True:
         try:
@@ -162,12 +215,14 @@ def _decode_value(path: Path, window: _SlidingText, decoder: json.JSONDecoder) -
         if end == len(window.text) and not isinstance(value, (dict, list)) and window.fill(grow=grow):
             grow = True  # a number at the window's end may go on in the next chunk
             continue
-        window.pos = end
-        return value
+        start, window.pos = window.pos, end
+        return value, start
 
 
-def iter_json_lines(path: Path, encoding: str, position: list[int] | None = None) -> Iterator[dict]:
+def iter_json_lines(path: Path, encoding: str, position: list[int] | None = None,
+                    flags: _RecordFlags | None = None) -> Iterator[dict]:
     """The objects of a JSON Lines file; blank lines are skipped; `position[0]` follows the bytes read."""
+    flags = flags or _RecordFlags()
     with open(path, encoding=encoding) as handle:
         for line_number, line in enumerate(handle, start=1):
             if not line.strip():
@@ -177,6 +232,13 @@ def iter_json_lines(path: Path, encoding: str, position: list[int] | None = None
             except json.JSONDecodeError as error:
                 raise DatasetError(f"line {line_number} is not valid JSON: {_describe(error.msg)} at column {error.colno}.",
                                    path=path, hint="Each line must hold one complete JSON object.") from None
+            except RecursionError:
+                raise DatasetError(too_deep_problem(f"line {line_number}"), path=path, hint=TOO_DEEP_HINT) from None
+            except ValueError:  # an integer too long to convert
+                raise DatasetError(too_long_number_problem(f"line {line_number}"), path=path,
+                                   hint=TOO_LONG_NUMBER_HINT) from None
+            if _may_need_checking(line, 0, len(line)):
+                record = _checked(path, record, line, 0, len(line), lambda: f"line {line_number}", flags)
             if not isinstance(record, dict):
                 raise DatasetError(f"line {line_number} holds {_kind_phrase(record)}, not a JSON object.", path=path,
                                    hint="Each line must hold one JSON object: {\"column\": value}.")
@@ -190,14 +252,21 @@ def open_json_source(path: Path, fmt: str, encoding: str, size_bytes: int, batch
     notes: set[str] = set()
     warnings: list[str] = []
     position = [0]
+    flags = _RecordFlags()
     records_of = iter_json_array if fmt == "json" else iter_json_lines
 
     def batches() -> Iterator[pa.Table]:
         with os_errors_as_dataset_errors(path):
             pending: list[dict] = []
             count = 0
-            for record in records_of(path, encoding, position):
-                pending.append(flatten_record(record, order))
+            for record in records_of(path, encoding, position, flags):
+                try:
+                    pending.append(flatten_record(record, order))
+                except FieldCollision as collision:
+                    raise DatasetError(
+                        f"record {count + 1} has the field '{collision.name}' twice: once as a key with a dot in it "
+                        "and once as nested keys, which would be the same column.", path=path,
+                        hint="Rename one of the two keys.") from None
                 count += 1
                 if len(pending) >= batch_rows:
                     yield _table(pending)
@@ -212,6 +281,9 @@ def open_json_source(path: Path, fmt: str, encoding: str, size_bytes: int, batch
     def _table(records: list[dict]) -> pa.Table:
         table = records_to_table(records, order, notes)
         warnings.extend(sorted(note for note in notes if note not in warnings))
+        if flags.surrogate_records:
+            warnings[:] = [w for w in warnings if "lone UTF-16 surrogates" not in w]
+            warnings.append(lone_surrogates_warning(path.name, flags.surrogate_records))
         return table
 
     return BatchSource(path=path, format=fmt, encoding=encoding, delimiter=None, batches=batches(),

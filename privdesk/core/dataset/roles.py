@@ -19,6 +19,9 @@ from typing import Any, Callable, Mapping, Sequence
 from privdesk.core.types import ENTITY_TYPES, IGNORE, TEXT, ColumnRole
 
 MAX_VALUES = 2000  # values per column that are looked at
+# Characters of each value that are looked at. Every identifier check fails long before this, and the
+# free-text verdict is the same on a prefix; a 50 MB cell would otherwise cost seconds of regex work.
+MAX_VALUE_CHARS = 4096
 MATCH_SHARE = 0.8  # share of non-empty values that must fit a pattern
 
 # --- content checks -------------------------------------------------------------------------------------
@@ -286,7 +289,7 @@ def suggest_role(column: str, values: Sequence[Any]) -> ColumnRole:
     if any(isinstance(value, (list, dict, bytes, bool, float)) for value in sample):
         return IGNORE  # nested data, flags and measurements are not what PII detection scans
     native_numbers = all(isinstance(value, int) for value in sample)
-    texts = [value.strip() if isinstance(value, str) else str(value) for value in sample]
+    texts = [value[:MAX_VALUE_CHARS].strip() if isinstance(value, str) else str(value) for value in sample]
     hint = _name_hint(column)
 
     if not native_numbers:

@@ -21,7 +21,7 @@ from privdesk.core.types import ColumnRole
 from .columns import is_text_type, unify_types
 from .options import ReadOptions
 from .reading import no_text_warning, open_source
-from .roles import suggest_roles
+from .roles import MAX_VALUE_CHARS, suggest_roles
 
 _HISTOGRAM_LIMIT = 1 << 16  # lengths below this are counted in a dense histogram, longer ones sparsely
 _BATCH_ROWS = 20_000  # small batches keep the streaming pass lean; larger ones were not faster
@@ -199,7 +199,11 @@ class _ColumnStats:
             present = pc.drop_null(column)
             if is_text_type(column.type):
                 present = pc.filter(present, pc.not_equal(present, ""))
-            self.sample.extend(present.slice(0, room).to_pylist())
+            present = present.slice(0, room)
+            if is_text_type(column.type) and not pa.types.is_dictionary(column.type):
+                # Role suggestion reads only a prefix of each value: copy no more than that into Python.
+                present = pc.utf8_slice_codeunits(present, 0, MAX_VALUE_CHARS)
+            self.sample.extend(present.to_pylist())
         if is_text_type(column.type):
             if pa.types.is_dictionary(column.type):
                 column = column.cast(column.type.value_type)

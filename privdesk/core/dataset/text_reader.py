@@ -25,16 +25,29 @@ def iter_lines(path: Path, encoding: str, position: list[int] | None = None) -> 
     A file ending with a newline has no extra empty last line; an empty line inside the file is a record.
     """
     with open(path, encoding=encoding, newline="") as handle:
-        rest = ""
+        # The unfinished line's pieces are joined once, at its end: gluing each chunk to the text so far
+        # would copy a line of n chunks n times (a 50 MB file on one line).
+        unfinished: list[str] = []
         while chunk := handle.read(_CHUNK_CHARS):
-            lines = (rest + chunk).split("\n")
-            rest = lines.pop()
+            if "\n" not in chunk:
+                unfinished.append(chunk)
+                if position is not None:
+                    position[0] = handle.buffer.tell()
+                continue
+            lines = chunk.split("\n")
+            if unfinished:
+                unfinished.append(lines[0])
+                lines[0] = "".join(unfinished)
+                unfinished = []
+            last = lines.pop()
+            if last:
+                unfinished.append(last)
             for line in lines:
                 yield line[:-1] if line.endswith("\r") else line
             if position is not None:
                 position[0] = handle.buffer.tell()
-        if rest:
-            yield rest
+        if unfinished:
+            yield "".join(unfinished)
 
 
 def iter_paragraphs(lines: Iterator[str]) -> Iterator[str]:

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping
 
-from privdesk.core.errors import DatasetError
+from privdesk.core.errors import DatasetError, describe_json_error
 from privdesk.core.types import Span
 
 PRESIDIO_COLUMN = "text"
@@ -109,8 +109,10 @@ def read_presidio_json(path: str | Path, *, column: str = PRESIDIO_COLUMN) -> Go
             '"entity_value", "start_position", "end_position"}]}.')
     try:
         samples = json.loads(path.read_text(encoding="utf-8-sig"))
-    except (OSError, UnicodeDecodeError, ValueError) as error:
-        raise DatasetError(f"cannot be read as JSON ({error}).", path=path, hint=hint) from None
+    except OSError as error:
+        raise DatasetError(f"cannot be read ({error.strerror}).", path=path, hint=hint) from None
+    except (UnicodeDecodeError, ValueError, RecursionError) as error:
+        raise DatasetError(f"cannot be read as JSON ({describe_json_error(error)}).", path=path, hint=hint) from None
     if not isinstance(samples, list):
         raise DatasetError("is not a JSON list of samples.", path=path, hint=hint)
     spans: list[Span] = []
@@ -128,7 +130,8 @@ def read_presidio_json(path: str | Path, *, column: str = PRESIDIO_COLUMN) -> Go
                                        hint="End positions must be exclusive character offsets into full_text.")
                 spans.append(span)
         except (KeyError, TypeError, ValueError, AttributeError) as error:  # DatasetError is none of these
-            raise DatasetError(f"sample {record} is not a valid presidio-research sample ({error}).", path=path,
+            raise DatasetError(f"sample {record} is not a valid presidio-research sample "
+                               f"({describe_json_error(error)}).", path=path,
                                hint=hint) from None
         texts.append(text)
     return GoldStandard(spans, None, len(samples), path.name, texts=texts)

@@ -33,6 +33,7 @@ from typing import Any, Mapping
 import yaml
 
 from privdesk.core.mask.errors import PolicyError
+from privdesk.core.mask.policy_guards import refuse_hostile_yaml, refuse_oversized_file
 from privdesk.core.mask.policy_schema import OPERATOR_ENTITY_TYPES, OPERATORS, check_param, default_params
 from privdesk.core.mask.yaml_nodes import LocatedData, parse_yaml
 from privdesk.core.types import ENTITY_TYPES
@@ -132,6 +133,7 @@ class Policy:
 
     @classmethod
     def from_yaml(cls, text: str, *, source: str | Path | None = None) -> "Policy":
+        refuse_hostile_yaml(text, source)
         return _policy_from_located(parse_yaml(text, source=str(source) if source is not None else None), source)
 
     @classmethod
@@ -163,6 +165,7 @@ def load_policy(path_or_text: str | Path) -> Policy:
     """A Policy from a YAML file (a Path, or a str naming an existing file) or from YAML text."""
     if isinstance(path_or_text, Path) or _names_a_file(path_or_text):
         path = Path(path_or_text)
+        refuse_oversized_file(path)
         try:
             text = path.read_text(encoding="utf-8")
         except FileNotFoundError:

@@ -10,7 +10,7 @@ import pyarrow as pa
 from privdesk.core.atomic import atomic_open
 from privdesk.core.dataset import Dataset, write_dataset
 from privdesk.core.dataset.formats import format_from_extension
-from privdesk.core.errors import DatasetError
+from privdesk.core.errors import DatasetError, describe_json_error
 from privdesk.core.synth.generator import GOLD_RECOGNIZER, SynthDataset
 from privdesk.core.types import Span
 
@@ -65,6 +65,9 @@ def _renamed(span: Span, column: str) -> Span:
     return Span(span.record, column, span.start, span.end, span.entity_type, span.score, span.recognizer)
 
 
+MAX_RECORDS = 100_000_000
+
+
 def read_gold(path: str | Path) -> list[list[Span]]:
     """Spans per record from a gold or detections JSONL file (one {"record": i, "spans": [...]} a line).
 
@@ -80,19 +83,26 @@ def read_gold(path: str | Path) -> list[list[Span]]:
                     continue
                 try:
                     entry = json.loads(line)
-                    record = int(entry["record"])
+                    record = entry["record"]
+                    if isinstance(record, bool) or not isinstance(record, int):
+                        raise TypeError("the record number is not an integer")
                     spans = []
                     for item in entry.get("spans", []):
                         span = Span.from_json({"recognizer": GOLD_RECOGNIZER, **item}, record=record)
                         if "value" in item:
                             span.extra["value"] = item["value"]
                         spans.append(span)
-                except (ValueError, KeyError, TypeError, AttributeError) as error:
-                    raise DatasetError(f"line {number} is not a valid span record ({error}).", path=path,
+                except (ValueError, KeyError, TypeError, AttributeError, RecursionError) as error:
+                    raise DatasetError(f"line {number} is not a valid span record ({describe_json_error(error)}).",
+                                       path=path,
                                        hint='Each line must be {"record": N, "spans": [{"column", "start", "end", '
                                             '"entity_type"}, ...]}.') from None
                 if record < 0:
                     raise DatasetError(f"line {number} has a negative record number.", path=path)
+                if record >= MAX_RECORDS:
+                    raise DatasetError(f"line {number} has record number {record:,}, beyond the {MAX_RECORDS:,} "
+                                       "records PrivDesk reads from a span file.", path=path,
+                                       hint="Record numbers are 0-based row positions in the dataset.")
                 if record in records:
                     raise DatasetError(f"line {number} repeats record {record}.", path=path)
                 records[record] = spans

@@ -401,7 +401,9 @@ class PolicyTab(QWidget):
         return dialog
 
     def open_reidentify_dialog(self) -> ReidentifyDialog:
-        dialog = ReidentifyDialog(self._pool, self)
+        # Bound to the open project: a vault made by another project is refused, not silently used.
+        project_id = self.project.project_id if self.project is not None else None
+        dialog = ReidentifyDialog(self._pool, self, project_id=project_id)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         self.reidentify_dialog = dialog
         dialog.open()
