@@ -96,7 +96,8 @@ def test_lower_case_names_need_a_cue_or_a_line_of_their_own(person, text, name):
     "hi there, it's fine",
     "Dear Team, please review.",
     "We flew to San Diego on Monday.",
-    "we discussed robert perez yesterday",  # lower case with no cue: not enough
+    "we discussed mark down pricing yesterday",  # lower case, no cue, and "mark" is an ordinary word
+    "the grant will cover it",
     "Sales rose in June and August.",
     "Lot 7 of the Hope Diamond collection.",
     "Alpha team to finalise the launch.",
@@ -144,3 +145,7 @@ def test_engine_relabels_names_and_towns_spacy_gets_wrong_and_skips_role_words()
             ("Everett Pharmacy", "ORGANIZATION")} <= found
     assert engine.analyze_identifier("Support Team", "PERSON", "speaker") == []
     assert [s.entity_type for s in engine.analyze_identifier("Helena Vrancken", "PERSON", "speaker")] == ["PERSON"]
+
+
+def test_a_listed_given_name_and_surname_in_lower_case_need_no_cue(person):
+    assert texts_of(person, "we discussed robert perez yesterday") == ["robert perez"]
