@@ -5,4 +5,4 @@ taking the parsed arguments and returning the exit status. COMMANDS lists them i
 Modules import their heavy dependencies inside the handler, so `privdesk-cli --help` stays fast.
 """
 
-COMMANDS = ("inspect", "synth", "detect", "mask", "reidentify", "train", "evaluate")
+COMMANDS = ("inspect", "synth", "detect", "mask", "reidentify", "train", "tune_tagger", "evaluate")

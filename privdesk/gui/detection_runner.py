@@ -55,6 +55,9 @@ class DetectionJob:
     start_record: int = 0
     fresh: bool = True  # detections were cleared first: earlier runs no longer count
     chunk_records: int = DEFAULT_CHUNK_RECORDS
+    # The project secret, only for a tagger tuned on the analyst's data in a passphrase project: it goes to
+    # the child over the spawn pipe, never into the settings, a run record or a file.
+    tagger_secret: bytes | None = field(default=None, repr=False)
 
     def roles(self) -> dict[str, ColumnRole]:
         return {column: ColumnRole.parse(role) for column, role in self.column_roles.items()}
@@ -184,7 +187,7 @@ def _child_main(job: DetectionJob, messages: Any, cancel_event: Any) -> None:
         from privdesk.core.detect import DetectionEngine, DetectionSettings
 
         messages.put(("status", "Loading the detection engine\u2026"))
-        engine = DetectionEngine(DetectionSettings(**_settings_arguments(job.settings)))
+        engine = DetectionEngine(DetectionSettings(**_settings_arguments(job.settings)), tagger_secret=job.tagger_secret)
         engine.load()
         messages.put(("status", "Reading the dataset\u2026"))
         dataset = read_dataset(job.dataset_path, ReadOptions(**job.read_options), cancel=token)

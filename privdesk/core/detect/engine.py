@@ -18,6 +18,7 @@ import logging
 import math
 import threading
 import weakref
+from pathlib import Path
 from typing import Any, Iterable, Iterator, Sequence
 
 from presidio_analyzer import RecognizerRegistry
@@ -31,6 +32,7 @@ from privdesk.core.detect.recognizers.spacy_ner import SpacyNerRecognizer
 from privdesk.core.detect.resolve import Candidate, resolve
 from privdesk.core.detect.settings import DetectionSettings
 from privdesk.core.detect.spans import DetectedSpan
+from privdesk.core.ner.model import is_privdesk_tagger
 from privdesk.core.progress import CancelToken, ProgressCallback, ProgressTracker
 from privdesk.core.types import ColumnRole, Span
 
@@ -44,8 +46,11 @@ _PIECE_OVERLAP = 200
 class DetectionEngine:
     """Finds PII in texts and records. Loading (spaCy, workers) happens on first use."""
 
-    def __init__(self, settings: DetectionSettings | None = None):
+    def __init__(self, settings: DetectionSettings | None = None, *, tagger_secret: bytes | None = None):
         self.settings = settings if settings is not None else DetectionSettings()
+        # The project secret, for a tagger tuned on the analyst's data (sealed); kept out of the settings,
+        # which runs record. None: the tagger reads it from the project beside its folder (key-file projects).
+        self._tagger_secret = tagger_secret
         self.settings.validate()
         self._allow = frozenset(normalise_term(term) for term in self.settings.allow_list if term.strip())
         self._extra_types = {spec.entity_type for spec in self.settings.custom_recognizers} | set(self.settings.deny_list)
@@ -80,15 +85,17 @@ class DetectionEngine:
                 self._nlp_engine.load()
                 wanted = [e for e in SpacyNerRecognizer.ENTITIES if self.settings.wants(e)]
                 self._spacy_recognizer = SpacyNerRecognizer(supported_entities=wanted)
-                if self.settings.use_transformer and self.settings.transformer_model:
+                if self.settings.use_transformer and self.settings.transformer_model \
+                        and not is_privdesk_tagger(self.settings.transformer_model):
                     from privdesk.core.detect.recognizers.transformer_ner import TransformerNerRecognizer
 
                     self._transformer = TransformerNerRecognizer(self.settings.transformer_model, wanted)
                     self._transformer.load()
-            if self.settings.use_transformer and not self.settings.transformer_model:
+            folder = self.settings.transformer_model
+            if self.settings.use_transformer and (not folder or is_privdesk_tagger(folder)):
                 from privdesk.core.ner.model import PiiTagger
 
-                self._gap_tagger = PiiTagger.load()
+                self._gap_tagger = PiiTagger.load(Path(folder) if folder else None, secret=self._tagger_secret)
             if self.settings.jobs > 1:
                 from privdesk.core.detect.workers import TextWorkerPool
 

@@ -4,10 +4,15 @@ Texts are cut into overlapping windows of the tokens length the tagger was train
 piece seen by two windows keeps the reading of the window where it is further from a cut, word
 pieces are pooled into whole words, and the words' tags are read off as spans with character
 offsets into the original text.
+
+A tagger folder is either plain (weights.safetensors + privdesk_ner.json: the shipped tagger) or
+sealed (a tagger tuned on the analyst's data, privdesk.core.ner.corrections: its weights encrypted
+with the project secret). A sealed one is decrypted in memory only, never into a file.
 """
 
 from __future__ import annotations
 
+import json
 import threading
 from collections.abc import Sequence
 from pathlib import Path
@@ -15,14 +20,113 @@ from pathlib import Path
 import numpy as np
 
 from privdesk import paths
+from privdesk.core.errors import PrivDeskError
 from privdesk.core.ner.labels import LabelScheme
-from privdesk.core.ner.network import NetworkSpec, inference_network, load_tokenizer, read_weights
+from privdesk.core.ner.network import META_FILE, NetworkSpec, inference_network, load_tokenizer, read_weights
 
 PredictedSpan = tuple[int, int, str, float]  # (start, end, entity_type, score)
+
+# A sealed tagger folder: the manifest (plain: settings, metrics, the project's id) and the sealed file
+# (safetensors bytes with the NetworkSpec in their metadata, AES-256-GCM under the project secret).
+SEALED_MANIFEST = "sealed_tagger.json"
+SEALED_WEIGHTS = "tagger.sealed"
+SEALED_PURPOSE = "pii tagger"  # binds the sealed file to this use of the project secret
+SEALED_FORMAT = "privdesk-sealed-tagger"
+SEALED_VERSION = 1
 
 
 def default_model_dir() -> Path:
     return paths.resources_dir() / "models" / "pii-minilm"
+
+
+def is_sealed_tagger(folder: str | Path) -> bool:
+    return (Path(folder) / SEALED_MANIFEST).is_file()
+
+
+def is_privdesk_tagger(folder: str | Path) -> bool:
+    """True for a folder PiiTagger.load reads (plain or sealed), False for e.g. a Hugging Face model folder."""
+    return is_sealed_tagger(folder) or (Path(folder) / META_FILE).is_file()
+
+
+def tagger_spec(folder: str | Path) -> NetworkSpec:
+    """A tagger folder's description without its weights (for a sealed one: from its plain manifest)."""
+    folder = Path(folder)
+    if not is_sealed_tagger(folder):
+        return NetworkSpec.read(folder)
+    return _spec_from_data(_read_manifest(folder)["spec"], folder / SEALED_MANIFEST)
+
+
+def _read_manifest(folder: Path) -> dict:
+    path = folder / SEALED_MANIFEST
+    try:
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as error:
+        raise PrivDeskError(f"cannot read the sealed tagger's description ({error}).", path=path,
+                            hint="Train the tagger from your reviewed records again.") from None
+    if not isinstance(manifest, dict) or manifest.get("format") != SEALED_FORMAT \
+            or manifest.get("version") != SEALED_VERSION or not isinstance(manifest.get("spec"), dict):
+        raise PrivDeskError("is not a sealed tagger description this PrivDesk reads.", path=path,
+                            hint="Train the tagger from your reviewed records again.")
+    return manifest
+
+
+def _spec_from_data(data: dict, where: Path) -> NetworkSpec:
+    known = set(NetworkSpec.__dataclass_fields__)
+    values = {key: value for key, value in data.items() if key in known}
+    for key in ("entity_types", "supported_entities"):
+        if key in values:
+            values[key] = tuple(values[key])
+    if values.get("method") not in ("lora", "top"):
+        raise PrivDeskError(f"unknown training method {values.get('method')!r}.", path=where,
+                            hint="Train the tagger from your reviewed records again.")
+    return NetworkSpec(**values)
+
+
+def open_sealed_tagger(folder: str | Path, secret: bytes | None = None) -> tuple[NetworkSpec, dict]:
+    """The description and tensors of a sealed tagger, decrypted in memory (see PiiTagger.load for `secret`)."""
+    folder = Path(folder)
+    manifest = _read_manifest(folder)
+    if secret is None:
+        secret = _secret_of_owning_project(folder, manifest)
+    # Imported only now: privdesk.core.train loads torch, and a wrong folder should fail fast.
+    from safetensors.torch import load as load_tensors
+
+    from privdesk.core.train.errors import TrainingError
+    from privdesk.core.train.sealing import SealKey
+
+    try:
+        payload = SealKey.from_secret(secret).open_file(folder / SEALED_WEIGHTS, SEALED_PURPOSE)
+    except TrainingError as error:
+        raise PrivDeskError(f"the tuned tagger cannot be opened: {error.problem}", path=error.path,
+                            hint="Use it with the project it was trained in, or train it again in this "
+                                 "project.") from None
+    try:
+        header_length = int.from_bytes(payload[:8], "little")
+        metadata = json.loads(payload[8:8 + header_length]).get("__metadata__") or {}
+        spec = _spec_from_data(json.loads(metadata["spec"]), folder / SEALED_WEIGHTS)
+        state = load_tensors(payload)
+    except (ValueError, KeyError, TypeError) as error:
+        raise PrivDeskError(f"the tuned tagger's weights are not readable ({type(error).__name__}).",
+                            path=folder / SEALED_WEIGHTS, hint="Train the tagger again.") from None
+    return spec, state
+
+
+def _secret_of_owning_project(folder: Path, manifest: dict) -> bytes:
+    """The secret of the project the folder was sealed for: the project file named in the manifest,
+    beside the folder. Opens only with the project's key file: a passphrase is never at hand here."""
+    from privdesk.core.project import Project
+
+    name = str(manifest.get("project_file") or "")
+    project_path = folder.parent / name
+    hint = "Open the project it belongs to, or train the tagger again in this project."
+    if not name or Path(name).name != name or not project_path.is_file():
+        raise PrivDeskError(f"the tuned tagger is sealed with the secret of project {manifest.get('project_file')!r}, "
+                            "which is not beside it.", path=folder, hint=hint)
+    with Project.open(project_path) as project:
+        if project.project_id != manifest.get("project_id"):
+            raise PrivDeskError("the tuned tagger was sealed for another project of the same name.", path=folder,
+                                hint=hint)
+        return project.project_secret()
 
 
 def native_bfloat16() -> bool:
@@ -51,17 +155,23 @@ class PiiTagger:
         self._lock = threading.Lock()
 
     @classmethod
-    def load(cls, path: Path | None = None, *, bfloat16: bool | None = None) -> "PiiTagger":
+    def load(cls, path: Path | None = None, *, bfloat16: bool | None = None,
+             secret: bytes | None = None) -> "PiiTagger":
         """Load the base encoder from its package and our weights from `path`, offline.
 
         `bfloat16`: run the encoder's matrix products in bfloat16; None does so when the CPU has
         bfloat16 instructions (AMX, AVX512-BF16): 1.7x faster there, with the same dev-split spans.
         (Dynamic int8 quantisation was measured too and left out: faster than float32, but dev F1
         fell from 0.94 to 0.87.) Raises PrivDeskError when the folder holds no tagger.
+        `secret`: the project secret, for a sealed folder; None reads it from the project file
+        beside the folder (projects with a key file; a passphrase project needs it given).
         """
         folder = Path(path) if path is not None else default_model_dir()
-        spec = NetworkSpec.read(folder)
-        model = inference_network(spec, read_weights(folder), where=folder)
+        if is_sealed_tagger(folder):
+            spec, state = open_sealed_tagger(folder, secret)
+        else:
+            spec, state = NetworkSpec.read(folder), read_weights(folder)
+        model = inference_network(spec, state, where=folder)
         if bfloat16 is None:
             bfloat16 = native_bfloat16()
         return cls(model, load_tokenizer(), spec, bfloat16=bfloat16)

@@ -13,20 +13,24 @@ from pathlib import Path
 
 from presidio_analyzer import AnalysisExplanation, LocalRecognizer, RecognizerResult
 
-from privdesk.core.ner.model import PiiTagger, PredictedSpan, default_model_dir
-from privdesk.core.ner.network import NetworkSpec
+from privdesk.core.ner.model import PiiTagger, PredictedSpan, default_model_dir, tagger_spec
 
 RECOGNIZER_NAME = "TransformerRecognizer"
 
 
 class TransformerRecognizer(LocalRecognizer):
-    """Presidio recognizer over PiiTagger; `supported_entities` defaults to what the tagger was trained on."""
+    """Presidio recognizer over PiiTagger; `supported_entities` defaults to what the tagger was trained on.
+
+    `model_path` may be a sealed tagger folder (tuned on the analyst's data); `secret` is then the
+    project secret, or None to read it from the project beside the folder (see PiiTagger.load).
+    """
 
     def __init__(self, model_path: str | Path | None = None, *, supported_entities: Sequence[str] | None = None,
                  batch_size: int = 32, bfloat16: bool | None = None, tagger: PiiTagger | None = None,
-                 name: str = RECOGNIZER_NAME):
+                 name: str = RECOGNIZER_NAME, secret: bytes | None = None):
         self.model_path = Path(model_path) if model_path is not None else default_model_dir()
-        known = tagger.supported_entities if tagger is not None else NetworkSpec.read(self.model_path).supported_entities
+        self._secret = secret
+        known = tagger.supported_entities if tagger is not None else tagger_spec(self.model_path).supported_entities
         wanted = list(supported_entities) if supported_entities is not None else list(known)
         self.batch_size = batch_size
         self.bfloat16 = bfloat16
@@ -42,7 +46,7 @@ class TransformerRecognizer(LocalRecognizer):
         if self._tagger is None:
             with self._load_lock:
                 if self._tagger is None:
-                    self._tagger = PiiTagger.load(self.model_path, bfloat16=self.bfloat16)
+                    self._tagger = PiiTagger.load(self.model_path, bfloat16=self.bfloat16, secret=self._secret)
         return self._tagger
 
     def analyze(self, text: str, entities: list[str] | None = None, nlp_artifacts=None) -> list[RecognizerResult]:
@@ -69,8 +73,12 @@ class TransformerRecognizer(LocalRecognizer):
         }
         return RecognizerResult(entity, start, end, score, explanation, metadata)
 
+    def __repr__(self) -> str:  # never the secret
+        return f"TransformerRecognizer(model_path={str(self.model_path)!r}, entities={self.supported_entities!r})"
+
     def __getstate__(self) -> dict:
-        # Worker processes get the description, not the network or the lock; they load lazily themselves.
+        # Worker processes get the description (and the secret, through the pipe, never a file), not the
+        # network or the lock; they load lazily themselves.
         state = self.__dict__.copy()
         state["_tagger"] = None
         state["_load_lock"] = None

@@ -1137,7 +1137,18 @@ class ReviewTab(QWidget):
         except DetectionConfigError as error:  # damaged stored settings: shown to the analyst
             self._on_failed(error, "Reading the detection settings")
             return
+        tagger_secret = None
+        if settings.get("use_transformer") and settings.get("transformer_model") and project.needs_passphrase():
+            from privdesk.core.ner.model import is_privdesk_tagger
+
+            if is_privdesk_tagger(settings["transformer_model"]):
+                try:
+                    tagger_secret = project.project_secret()  # unlocked when the project was opened
+                except PrivDeskError as error:
+                    self._on_failed(error, "Unlocking the tuned tagger")
+                    return
         job = DetectionJob(
+            tagger_secret=tagger_secret,
             project_path=project.path, dataset_path=dataset.path,
             read_options={"format": dataset.format, "encoding": dataset.encoding, "delimiter": dataset.delimiter,
                           "text_split": dataset.text_split or "line"},
