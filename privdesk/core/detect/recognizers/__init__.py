@@ -10,6 +10,7 @@ from presidio_analyzer import EntityRecognizer
 
 from privdesk.core.detect.recognizers.address import StreetAddressRecognizer
 from privdesk.core.detect.recognizers.age import AgeRecognizer
+from privdesk.core.detect.recognizers.cards import PaymentCardRecognizer
 from privdesk.core.detect.recognizers.custom import UserPatternRecognizer, deny_list_recognizer
 from privdesk.core.detect.recognizers.dates import DatePatternRecognizer
 from privdesk.core.detect.recognizers.keyed_ids import KEYED_IDENTIFIERS, KeyedIdentifierRecognizer
@@ -30,6 +31,7 @@ def text_recognizers(settings: DetectionSettings) -> list[EntityRecognizer]:
     """Every plain-text recognizer the settings ask for (only those producing a wanted entity type)."""
     candidates: list[EntityRecognizer] = [
         *presidio_recognizers(),
+        PaymentCardRecognizer(),
         StreetAddressRecognizer(),
         AgeRecognizer(),
         DatePatternRecognizer(),

@@ -1,7 +1,8 @@
 """Ages stated in the many ways people write them; the span is the number itself.
 
 "42-year-old", "aged 67", "age: 35", "35 y/o", "a 70 yo male", "42 years of age", "at the age of 42",
-"Age 42", "42yo", "6-month-old", "in her 80s", "42M"/"42 F" (clinical shorthand next to a sex marker).
+"Age 42", "42yo", "6-month-old", "in her 80s", "42M"/"42 F" (clinical shorthand next to a sex marker),
+"she'll turn 30", "since I was nine", "At 67 he retired", "died at 94" (turning points and life events).
 The number alone is marked so that "<AGE>-year-old" still reads; a bare number is never an age
 without one of these cues.
 """
@@ -25,6 +26,14 @@ _SEX_WORD = (r"(?:male|female|man|woman|boy|girl)\b(?!s|\s+(?:patients|participa
 _RELATION = (r"(?:son|daughter|wife|husband|partner|spouse|brother|sister|mother|father|mom|mum|dad|nephew|niece|uncle|"
              r"aunt|cousin|grandson|granddaughter|grandmother|grandfather|grandma|grandpa|child|kid|baby|boy|girl)")
 
+# What follows an age that ends its clause or says when ("turned 40.", "turned 40 last week", "turn 30 in
+# May"); a number followed by anything else ("turned 90 degrees", "turn 2 pages") is some other count.
+_CLAUSE_GOES_ON = (r"(?=\s*(?:[.,;:!?)]|$|(?:years?|yrs?|y/?o|this|next|last|on|in|today|tomorrow|tonight|soon|and|but|so|"
+                   r"or|when|before|after|later|yesterday|already|now|then|too|myself|himself|herself|themselves|"
+                   r"i|he|she|we|they|you|my|his|her|our|their)\b))")
+_NOT_AN_AGE_UNIT = (r"[:.]\d|a\.?m\b|p\.?m\b|o['’]?clock|h\b|hrs?\b|hours?|minutes?|mins?\b|%|percent|degrees|°|"
+                    r"mph|km|miles|kg|lbs?\b|mg|feet|ft\b")
+
 _PATTERNS: list[tuple[str, re.Pattern, float]] = [
     # 42-year-old, 42 year old, 42 yr old, 6-month-old, 3-week-old
     ("n-year-old", re.compile(rf"(?<![\w.,])\b{_N}(?:\s*|-)(?:years?|yrs?\.?|months?|mos?|weeks?|wks?|days?)(?:\s*|-)olds?\b", re.I), 0.85),
@@ -34,8 +43,23 @@ _PATTERNS: list[tuple[str, re.Pattern, float]] = [
     ("n years of age", re.compile(rf"(?<![\w.,])\b{_N}\s*{_UNIT}\s+of\s+age\b", re.I), 0.85),
     # aged 67, age: 35, Age 42, age of 42, at the age of 42, ages 5 and 7 (first), aged between
     ("age n", re.compile(rf"\b(?:aged?|ages|age\s+of|at\s+the\s+age\s+of|alter|âge|edad|età)\s*(?:[:=\-–]|is|was|now)?\s*(?:about|approx\.?|approximately|around|~)?\s*{_N}(?!\s*(?:%|mg|kg|lbs?|cm|mm|ml|percent|days?|weeks?|months?|hours?|minutes?|times|x\b))(?:\s*{_UNIT})?(?![\w.,]\d)", re.I), 0.8),
-    # is 42 years old / turned 42 / turns 42
-    ("turned n", re.compile(rf"\b(?:turned|turns|turning)\s+{_N}(?![\w.,%])", re.I), 0.6),
+    # turned 42 / turns 42 / turning 42 / will turn 42 / I'll turn 42; not "turned 90 degrees", "turn 2 pages"
+    ("turned n", re.compile(rf"\b(?:turned|turns|turning|(?:['’]ll|will|to|gonna|would|shall|['’]d|soon)\s+turn)\s+"
+                            rf"{_N}{_CLAUSE_GOES_ON}", re.I), 0.6),
+    # "when he was 61", "since I was 12", "by the time she was twenty", "until they were 18"
+    ("when n", re.compile(rf"\b(?:when|since|until|till|before|after|by\s+the\s+time|once|while)\s+(?:I|he|she|they|we|you)"
+                          rf"\s+(?:was|were|turned|reached|hit)\s+(?:only\s+|just\s+|barely\s+|about\s+|around\s+)?"
+                          rf"{_N}{_CLAUSE_GOES_ON}", re.I), 0.65),
+    # "at N" opening a clause, a person right after ("At 72 she retired", "and at 15, he left school");
+    # from 13 up only, since 1-12 would as likely be a time of day
+    ("at n, person", re.compile(r"(?:^|(?<=[.!?;:\n(][ \t]*|,[ \t]*|\b(?i:and|but|then|so|only|even|already|yet)[ \t]+))"
+                                r"(?i:at)\s+(?:(?i:only|just|age)\s+)?(?P<age>1[3-9]|[2-9]\d|1[01]\d|120),?\s+"
+                                r"(?:[Ii]|[Hh]e|[Ss]he|[Tt]hey|[Ww]e|[Yy]ou)\s+\p{L}"), 0.65),
+    # a life event at an age: "died at 88", "retired at 65", "married at 19", "left school at 16"
+    ("event at n", re.compile(rf"\b(?:died|dies|passed\s+away|retired|retires|retiring|married|marries|widowed|"
+                              rf"emigrated|immigrated|graduated|enlisted|orphaned|adopted|diagnosed|bapti[sz]ed|"
+                              rf"left\s+(?:school|home)|dropped\s+out|moved\s+out|became\s+a\s+(?:mother|father|parent))"
+                              rf"\s+at\s+(?:the\s+age\s+of\s+|age\s+)?{_N}(?![\w.,:]\d|\s*(?:{_NOT_AN_AGE_UNIT}))", re.I), 0.7),
     # 42 years (when followed by a sex or role word: "42 years male", "a 42 year female")
     ("n years + sex", re.compile(rf"(?<![\w.,])\b{_N}[\s-]*(?:years?|yrs?|y)[\s,-]+(?=(?:old\s+)?(?:male|female|man|woman|boy|girl|m|f|gentleman|lady|patient|pt)\b)", re.I), 0.75),
     # clinical shorthand: 42M, 42 F, 42-year-old is covered above; "a 42 M with"
@@ -110,6 +134,10 @@ _SEX_WORDS = ("male", "man", "woman", "boy", "girl", "m,", "f,")
 _HINTS: dict[str, tuple[str, ...]] = {
     "n + sex word": _SEX_WORDS, "n, sex word": _SEX_WORDS, "sex word, n": _SEX_WORDS,
     "nth birthday": ("birthday",),
+    "turned n": ("turn",),
+    "when n": ("was", "were", "turned", "reached", "hit"),
+    "at n, person": ("at ",),
+    "event at n": (" at ",),
     "n in other languages": ("jahr", "jaar", "år", "ans", "años", "anni", "anos"),
     "age at label": ("age",),
     "relation, n": ("son", "daughter", "wife", "husband", "partner", "spouse", "brother", "sister", "mother", "father",

@@ -1,9 +1,10 @@
 """The Presidio predefined recognizers PrivDesk keeps, and the few adjustments they need.
 
 Only the recognizers for our entity types are loaded: the default registry also loads dozens of
-country-specific ones whose time PrivDesk would pay on every text. Phone numbers, dates and the
-label-keyed identifiers (driver's licence, passport, bank account) have our own recognizers,
-which find more and are calibrated together (see phone.py, dates.py, keyed_ids.py).
+country-specific ones whose time PrivDesk would pay on every text. Payment cards, phone numbers,
+dates and the label-keyed identifiers (driver's licence, passport, bank account) have our own
+recognizers, which find more and are calibrated together (see cards.py, phone.py, dates.py,
+keyed_ids.py).
 """
 
 from __future__ import annotations
@@ -12,7 +13,6 @@ import regex as re
 import tldextract
 from presidio_analyzer import EntityRecognizer, Pattern, RecognizerResult
 from presidio_analyzer.predefined_recognizers import (
-    CreditCardRecognizer,
     EmailRecognizer,
     IbanRecognizer,
     IpRecognizer,
@@ -99,12 +99,9 @@ class BoundedUrlRecognizer(UrlRecognizer):
 
 
 def presidio_recognizers() -> list[EntityRecognizer]:
-    credit_card_context = ["credit", "card", "visa", "mastercard", "cc", "amex", "discover", "jcb", "diners",
-                           "maestro", "debit", "payment"]
     return [
         FastEmailRecognizer(name="EmailRecognizer"),
         BoundedUrlRecognizer(name="BoundedUrlRecognizer"),
-        CreditCardRecognizer(context=credit_card_context),
         IbanRecognizer(),
         IpRecognizer(),
         UsSsnRecognizer(),
