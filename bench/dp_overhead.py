@@ -35,8 +35,8 @@ from privdesk.core.train.accounting import PrivacyLedger  # noqa: E402
 from privdesk.core.train.config import TrainConfig  # noqa: E402
 from privdesk.core.train.data import ExampleSet, model_inputs, per_sample_loss  # noqa: E402
 from privdesk.core.train.dp import make_engine  # noqa: E402
-from privdesk.core.train.models import (LoadedModel, build_tiny, load_smollm2, prepare_for_training,  # noqa: E402
-                                        train_tiny_tokenizer)
+from privdesk.core.train.models import LoadedModel, build_tiny, load_smollm2, prepare_for_training  # noqa: E402
+from privdesk.core.train.tiny_tokenizer import public_tiny_tokenizer  # noqa: E402
 
 TARGETS = {"full": 2.0, "lora": 1.3}
 
@@ -44,9 +44,8 @@ TARGETS = {"full": 2.0, "lora": 1.3}
 def base_model(name: str) -> LoadedModel:
     if name == "smollm2":
         return load_smollm2()
-    texts = [f"record {i}: patient {i % 17} visited clinic {i % 5} on day {i % 28}" for i in range(400)]
     config = TrainConfig(data_path="unused.csv", model="tiny", max_length=512)
-    return build_tiny(config, train_tiny_tokenizer(texts, config.tiny_vocab_size))
+    return build_tiny(config, public_tiny_tokenizer(config.tiny_vocab_size))
 
 
 def prepared(loaded: LoadedModel, method: str) -> torch.nn.Module:

@@ -98,12 +98,17 @@ def _key(args: argparse.Namespace, run_dir: Path):
 
 
 class _TerminalProgress(StderrProgress):
-    """One updating stderr line (when stderr is a terminal): phase, step, loss, ε so far, ETA."""
+    """The plan, once, on stderr; then one updating stderr line (when stderr is a terminal): phase, step, loss,
+    ε so far, ETA."""
 
     def __init__(self, stream=None):
         super().__init__("train", stream)
 
     def __call__(self, report) -> None:
+        if report.phase == "planned" and report.plan is not None:
+            # The run plans from the data it reads: printing its plan costs no second read and no second σ search.
+            lead = "\n" if self.enabled else ""  # end the progress line the reading phase left
+            print(lead + report.plan.summary(), file=self.stream, flush=True)
         if not self.enabled:
             return
         parts = [f"train {report.phase}: step {report.step:,}/{report.total_steps:,}"]
@@ -159,9 +164,8 @@ def run(args: argparse.Namespace) -> int:
             if args.resume is not None:
                 result = resume(args.resume, key=key, project=project, progress=progress, cancel=cancel)
             else:
-                config = _config(args)
-                print(plan(config).summary(), file=sys.stderr)
-                result = train(config, args.output, key=key, project=project, progress=progress, cancel=cancel)
+                result = train(_config(args), args.output, key=key, project=project, progress=progress,
+                               cancel=cancel)
     except (Cancelled, KeyboardInterrupt):
         progress.close()
         print(f"privdesk-cli: stopped; continue with: privdesk-cli train --resume {run_dir} (same key)", file=sys.stderr)

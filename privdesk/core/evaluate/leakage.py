@@ -6,7 +6,10 @@ with random digits ("My SSN is ###-##-####") planted in training. Rank the plant
 unmemorised canary ranks anywhere (expected exposure about 1.4 bits); a memorised one ranks first
 (exposure log2|R|, the maximum). Small spaces are enumerated (exact rank); large ones are estimated
 by fitting a skew-normal distribution to the log-perplexities of a random sample of candidates and
-reading the canary's tail probability: exposure ~= -log2 P(X <= canary's log-perplexity).
+reading the canary's tail probability: exposure ~= -log2 P(X <= canary's log-perplexity). Where that
+fit fails or comes out degenerate (a barely trained model can score every candidate alike), the
+canary is ranked within the sample itself instead, which cannot show more than log2(sample + 1) bits;
+the result says so in its method and notes.
 
 Membership inference (Yeom et al., CSF 2018, the loss-threshold attack): a record whose loss is
 low was probably trained on. The ROC of that score over training members and held-out
@@ -37,6 +40,7 @@ CANARY_PLACEHOLDER = "#"
 DIGITS = "0123456789"
 DEFAULT_EXACT_LIMIT = 20_000  # candidate spaces up to this size are enumerated
 DEFAULT_SAMPLE_SIZE = 2_000  # candidates scored for the skew-normal fit of larger spaces
+SAMPLED_RANK_METHOD = "sampled rank: skew-normal fit failed"  # shown as the method in reports and charts
 FPR_LEVELS: tuple[float, ...] = (0.01, 0.001)
 
 # ---- canary exposure ------------------------------------------------------------------------------------
@@ -64,24 +68,65 @@ def exact_ranks(canary_scores: Sequence[float], candidate_scores: Sequence[float
     return 1 + np.searchsorted(ordered, np.asarray(canary_scores, dtype=np.float64), side="left")
 
 
+class SkewNormalFitError(ValueError):
+    """The skew-normal fit of the sampled candidates failed or gave no usable distribution."""
+
+
 def skewnorm_exposures(canary_scores: Sequence[float], sample_scores: Sequence[float], space: int) -> np.ndarray:
     """Exposure of each canary from a skew-normal fitted to a sample of candidate log-perplexities.
 
     exposure = -log2 CDF(canary score), kept within [0, log2|R|]: a rank below 1 is not possible.
+    Raises SkewNormalFitError when the sample cannot be fitted: too few finite scores, all scores equal,
+    scipy's FitError, or parameters or tail probabilities that are not numbers.
     """
-    from scipy.stats import skewnorm
+    import warnings
+
+    from scipy.stats import FitError, skewnorm
 
     sample = np.asarray(sample_scores, dtype=np.float64)
     sample = sample[np.isfinite(sample)]
     if sample.size < 10:
-        raise ValueError("the skew-normal fit needs at least 10 scored candidates")
-    centre, scale = float(sample.mean()), float(sample.std()) or 1.0
-    # Fitting standardised values keeps scipy's optimiser in its comfortable range.
-    shape, loc, spread = skewnorm.fit((sample - centre) / scale)
-    standardised = (np.asarray(canary_scores, dtype=np.float64) - centre) / scale
-    log_cdf = skewnorm.logcdf(standardised, shape, loc, spread)
-    bits = -np.asarray(log_cdf) / math.log(2)
+        raise SkewNormalFitError(f"the skew-normal fit needs at least 10 scored candidates ({sample.size} had a "
+                                 "finite score)")
+    centre, scale = float(sample.mean()), float(sample.std())
+    if not scale > 0:
+        raise SkewNormalFitError("every sampled candidate has the same log-perplexity")
+    try:
+        with warnings.catch_warnings(), np.errstate(all="ignore"):
+            warnings.simplefilter("ignore")  # scipy warns on the way to the FitError it raises
+            # Fitting standardised values keeps scipy's optimiser in its comfortable range.
+            shape, loc, spread = skewnorm.fit((sample - centre) / scale)
+            standardised = (np.asarray(canary_scores, dtype=np.float64) - centre) / scale
+            log_cdf = np.asarray(skewnorm.logcdf(standardised, shape, loc, spread), dtype=np.float64)
+    except (FitError, FloatingPointError, RuntimeError, ValueError) as error:
+        raise SkewNormalFitError(f"scipy could not fit a skew-normal ({type(error).__name__})") from error
+    if not (math.isfinite(shape) and math.isfinite(loc) and math.isfinite(spread) and spread > 0):
+        raise SkewNormalFitError("the fitted skew-normal is degenerate (its parameters are not finite numbers)")
+    if np.isnan(log_cdf).any():  # -inf is fine: a canary far beyond every candidate, capped at log2|R| below
+        raise SkewNormalFitError("the fitted skew-normal gives no tail probability for a canary")
+    bits = -log_cdf / math.log(2)
     return np.clip(bits, 0.0, math.log2(space))
+
+
+def sampled_rank_exposures(canary_scores: Sequence[float], sample_scores: Sequence[float],
+                           space: int) -> np.ndarray:
+    """Exposure of each canary from its rank within a uniform sample of candidates, with no fitted model.
+
+    The share of the space scoring below the canary is estimated as (k + 1) / (n + 1), k counting the
+    sampled candidates that score lower (ties count half, so a model that scores every candidate alike
+    shows about 1 bit, not the maximum). The +1 keeps the estimate above zero: a sampled rank cannot
+    show more than log2(n + 1) bits. NaN for a canary without a finite score, or when no candidate has one.
+    """
+    sample = np.sort(np.asarray(sample_scores, dtype=np.float64))
+    sample = sample[np.isfinite(sample)]
+    canaries = np.asarray(canary_scores, dtype=np.float64)
+    if sample.size == 0:
+        return np.full(canaries.shape, math.nan)
+    lower = np.searchsorted(sample, canaries, side="left")
+    tied = np.searchsorted(sample, canaries, side="right") - lower
+    share = (lower + tied / 2 + 1) / (sample.size + 1)
+    bits = np.clip(-np.log2(share), 0.0, math.log2(space))
+    return np.where(np.isfinite(canaries), bits, math.nan)
 
 
 @dataclass(frozen=True)
@@ -98,9 +143,10 @@ class CanaryExposure:
 class ExposureResult:
     canaries: list[CanaryExposure]
     candidate_space: int
-    method: str  # "exact" or "skew-normal"
+    method: str  # "exact", "skew-normal", or SAMPLED_RANK_METHOD when the skew-normal fit failed
     candidates_scored: int
     repeats: int | None = None  # how often each canary was planted, when known
+    notes: list[str] = field(default_factory=list)  # why the method fell back, and what that limits
 
     @property
     def max_exposure(self) -> float:
@@ -108,17 +154,20 @@ class ExposureResult:
 
     @property
     def mean_exposure(self) -> float:
-        return float(np.mean([c.exposure for c in self.canaries])) if self.canaries else math.nan
+        measured = [c.exposure for c in self.canaries if not math.isnan(c.exposure)]
+        return float(np.mean(measured)) if measured else math.nan
 
     @property
     def highest_exposure(self) -> float:
-        return max((c.exposure for c in self.canaries), default=math.nan)
+        measured = [c.exposure for c in self.canaries if not math.isnan(c.exposure)]
+        return max(measured, default=math.nan)
 
     def to_dict(self) -> dict[str, Any]:
         return {"candidate_space": self.candidate_space, "max_exposure": self.max_exposure, "method": self.method,
                 "candidates_scored": self.candidates_scored, "repeats": self.repeats,
                 "mean_exposure": self.mean_exposure, "highest_exposure": self.highest_exposure,
-                "canaries": [{"index": c.index, "exposure": c.exposure, "rank": c.rank} for c in self.canaries]}
+                "canaries": [{"index": c.index, "exposure": c.exposure, "rank": c.rank} for c in self.canaries],
+                "notes": list(self.notes)}
 
 
 def _candidate_secrets(alphabet: str, digits: int, space: int, exact_limit: int, sample_size: int,
@@ -151,17 +200,29 @@ def canary_exposure(model: Any, tokenizer: Any, canary_format: str, secrets: Seq
                           progress=progress, cancel=cancel)
     bits = losses.sums / math.log(2)  # log-perplexity of the whole text, in bits
     canary_bits, candidate_bits = bits[:len(secrets)], bits[len(secrets):]
+    notes: list[str] = []
     if exact:
         ranks = exact_ranks(canary_bits, candidate_bits).astype(np.float64)
         exposures = np.array([exposure_from_rank(rank, space) for rank in ranks])
+        method = "exact"
     else:
-        exposures = skewnorm_exposures(canary_bits, candidate_bits, space)
+        try:
+            exposures = skewnorm_exposures(canary_bits, candidate_bits, space)
+            method = "skew-normal"
+        except SkewNormalFitError as failure:
+            exposures = sampled_rank_exposures(canary_bits, candidate_bits, space)
+            method = SAMPLED_RANK_METHOD
+            measurable = min(math.log2(len(candidates) + 1), math.log2(space))
+            notes.append(f"Canary exposure: the skew-normal fit failed ({failure}); each canary was ranked within "
+                         f"the {len(candidates):,} sampled candidates instead, which shows at most "
+                         f"{measurable:.1f} bits: a canary at that value may be more exposed than shown.")
+            if np.isnan(exposures).any():
+                notes.append("Canary exposure: not measured for canaries without a finite log-perplexity.")
         ranks = np.exp2(math.log2(space) - exposures)
     return ExposureResult(
         canaries=[CanaryExposure(index, float(exposures[index]), float(ranks[index]), float(canary_bits[index]))
                   for index in range(len(secrets))],
-        candidate_space=space, method="exact" if exact else "skew-normal", candidates_scored=len(candidates),
-        repeats=repeats)
+        candidate_space=space, method=method, candidates_scored=len(candidates), repeats=repeats, notes=notes)
 
 
 # ---- membership inference ---------------------------------------------------------------------------------

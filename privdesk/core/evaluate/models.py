@@ -131,6 +131,7 @@ def evaluate_model(model: Any, tokenizer: Any, result: ModelEvaluation, run: Tra
                 exact_limit=options.exact_limit, sample_size=options.sample_size, seed=options.seed,
                 batch_size=max(options.batch_size, 64), max_length=max_length, repeats=spec.repeats,
                 progress=_stage(progress, "canary exposure"), cancel=cancel)
+            result.notes.extend(result.exposure.notes)  # e.g. why the skew-normal fit fell back to sampled ranks
         elif run.canaries is None and not any("canar" in note for note in run.notes):
             result.notes.append("The run planted no canaries: exposure not measured.")
     if is_run and options.membership:

@@ -132,6 +132,10 @@ def read_training_run(run_dir: str | Path, *, secret: bytes | None = None, passp
         model_dir=info.model_path, dataset_path=Path(info.dataset.get("path", info.config.data_path)),
         dataset_records=info.dataset.get("records"), member_records=tuple(info.split.train_records),
         non_member_records=tuple(info.split.held_out_records))
+    if card:
+        from privdesk.core.train.model_card import card_warnings
+
+        run.notes.extend(card_warnings(card))  # e.g. a Tiny vocabulary fitted on the training data (older runs)
     if info.model_path is None:
         run.notes.append("The run has no saved model (it did not finish): nothing to evaluate but its settings.")
     if info.has_canaries:

@@ -15,6 +15,7 @@ Modules, one job each:
   sealing      AES-GCM files keyed by the project secret or a passphrase
   checkpoints  encrypted, atomic, resumable     model_card   Markdown + JSON card
   run_folder   the run folder's layout          runner       the loop, progress, pause, cancel, resume
+  tiny_tokenizer  the Tiny model's public byte-level BPE (fitted on synthetic text, never on the analyst's data)
 """
 
 from privdesk.core.progress import CancelToken, Cancelled

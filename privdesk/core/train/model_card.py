@@ -23,6 +23,37 @@ def write_model_card(folder: str | Path, card: dict[str, Any]) -> tuple[Path, Pa
     return json_path, markdown_path
 
 
+DATA_FITTED_VOCABULARY_WARNING = (
+    "This Tiny model's tokenizer vocabulary was fitted on the training data (PrivDesk did so before it shipped a "
+    "public vocabulary). The vocabulary is NOT covered by the differential-privacy guarantee: tokenizer.json, "
+    "stored unencrypted in the model folder, can hold any string that occurs in two or more training records. "
+    "Protect the model folder like the data, or train a new run (new runs use the public vocabulary).")
+
+
+def tokenizer_note(tokenizer: dict[str, Any] | None) -> str | None:
+    """One line on where a Tiny model's vocabulary comes from (None for other models: theirs is the base model's)."""
+    if tokenizer is None:
+        return None
+    if tokenizer.get("source") == "public":
+        return (f"{tokenizer['name']}, {tokenizer['vocab_size']:,} tokens (vocabulary SHA-256 "
+                f"{tokenizer['vocabulary_sha256'][:16]}…), fitted on public text shipped with PrivDesk, never on the "
+                "training data: it reveals nothing about the data.")
+    return ("byte-level BPE fitted on the training split. The vocabulary is NOT covered by the DP guarantee and can "
+            "reveal strings that occur in two or more records.")
+
+
+def card_warnings(card: dict[str, Any]) -> list[str]:
+    """What a reader of the card must know before sharing the model, beyond the ε it states.
+
+    A Tiny model whose card does not record the public vocabulary was trained with a tokenizer fitted on
+    its training data: cards written before the public vocabulary record no tokenizer source at all.
+    """
+    model = card.get("model", {})
+    if model.get("kind") == "tiny" and (model.get("tokenizer") or {}).get("source") != "public":
+        return [DATA_FITTED_VOCABULARY_WARNING]
+    return []
+
+
 def _number(value: Any, digits: int = 4) -> str:
     if value is None:
         return "n/a"
@@ -41,6 +72,7 @@ def card_markdown(card: dict[str, Any]) -> str:
     else:
         lines += ["**Not private.** This is the non-private baseline (no clipping, no noise): it can reproduce "
                   "training records. Use it only to measure what differential privacy costs in utility.", ""]
+    lines += [line for warning in card_warnings(card) for line in (f"**Warning:** {warning}", "")]
     lines += ["## Base model", "",
               f"- Model: {model['name']} ({model['architecture']}, {_number(model['parameters'])} parameters)",
               f"- Source: {model['source']}",

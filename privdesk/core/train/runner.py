@@ -10,6 +10,11 @@ The Train tab and `privdesk-cli train` both call:
 `progress` receives a TrainProgress after every optimizer step (and at phase changes); `cancel`
 (privdesk.core.progress.CancelToken) makes the loop write a checkpoint and raise Cancelled; `pause`
 (PauseToken) holds the loop between steps.
+
+train() and resume() plan the run themselves, from the data they read once, and report the plan
+(phase "planned", TrainProgress.plan) before loading the model: a caller that wants to show it need
+not call plan() first. The σ search, the costly part of planning, is cached by its inputs
+(accounting.noise_multiplier_for), so a plan() before train() in the same process is cheap too.
 """
 
 from __future__ import annotations
@@ -36,13 +41,14 @@ from privdesk.core.train.data import (Collator, DataSplit, ExampleSet, choose_te
                                       per_sample_loss, record_texts, split_records, tokenize_texts)
 from privdesk.core.train.dp import Engine, choose_mode, make_engine
 from privdesk.core.train.errors import TrainingError
-from privdesk.core.train.model_card import write_model_card
+from privdesk.core.train.model_card import tokenizer_note, write_model_card
 from privdesk.core.train.models import (final_model, load_model, prepare_for_training, save_model_folder,
                                         tokenizer_json, trainable_parameters)
 from privdesk.core.train.pause import PauseToken
 from privdesk.core.train.run_folder import (METRICS_FILE, MODEL_FOLDER, RUN_FILE, RUN_FORMAT, SPLIT_FILE, read_json,
                                             write_json)
 from privdesk.core.train.sealing import SealKey
+from privdesk.core.train.tiny_tokenizer import public_vocab_size
 
 if TYPE_CHECKING:
     from privdesk.core.project import Project
@@ -98,7 +104,7 @@ class TrainPlan:
 class TrainProgress:
     """One report from the training loop. Numbers only, never data."""
 
-    phase: str  # reading, loading, training, paused, checkpoint, evaluating, saving, done, cancelled
+    phase: str  # reading, planned, loading, training, paused, checkpoint, evaluating, saving, done, cancelled
     step: int
     total_steps: int
     elapsed_s: float
@@ -113,6 +119,7 @@ class TrainProgress:
     message: str = ""
     steps_per_epoch: int = 0
     epsilon_step: int | None = None  # the step ε was computed at: it is refreshed every few seconds, not every step
+    plan: TrainPlan | None = None  # on the "planned" report: what the run will do
 
     @property
     def epoch(self) -> float:
@@ -215,9 +222,18 @@ def _make_plan(config: TrainConfig, data: _Data) -> TrainPlan:
                      grad_sample_mode=config.grad_sample_mode if config.dp else "non-private", text_columns=data.columns)
 
 
+def _check_new_run(config: TrainConfig) -> None:
+    """Settings only a new run must meet (a resumed run keeps what it started with)."""
+    if config.model_kind == "tiny" and config.tiny_vocab_size > public_vocab_size():
+        raise TrainingError(f"the Tiny model's vocabulary has at most {public_vocab_size():,} tokens (asked for "
+                            f"{config.tiny_vocab_size:,}).",
+                            hint=f"Choose a tiny vocabulary size of at most {public_vocab_size():,}.")
+
+
 def plan(config: TrainConfig, *, progress: TrainProgressCallback | None = None,
          cancel: CancelToken | None = None) -> TrainPlan:
     """Read the data and settle N, q, steps, δ and σ, without loading a model or training."""
+    _check_new_run(config)
     return _make_plan(config, _read_data(config, progress, cancel))
 
 
@@ -234,6 +250,7 @@ def train(config: TrainConfig, run_dir: str | Path, *, key: SealKey, project: "P
                             hint="Resume it, or choose a new folder for a new run.")
     if run_dir.exists() and not run_dir.is_dir():
         raise TrainingError("is a file, not a folder for the run.", path=run_dir)
+    _check_new_run(config)
     return _Run(config, run_dir, key, project, progress, cancel, pause, resuming=False).execute()
 
 
@@ -284,7 +301,7 @@ class _Run:
             phase, self.step, plan.steps if plan else 0, self.elapsed, self.last_loss, self.held_out_loss,
             self.epsilon[0], self.epsilon[1], plan.delta if plan else None,
             plan.noise_multiplier if plan else None, plan.sample_rate if plan else None, self.mode, message,
-            plan.steps_per_epoch if plan else 0, self.epsilon_step))
+            plan.steps_per_epoch if plan else 0, self.epsilon_step, plan if phase == "planned" else None))
 
     def refresh_epsilon(self, *, force: bool = False, final: bool = False) -> None:
         if not self.config.dp:
@@ -306,6 +323,7 @@ class _Run:
             self.report("reading", "reading the dataset")
             self.data = _read_data(self.config, self.progress_callback, self.cancel)
             self.plan = _make_plan(self.config, self.data)
+            self.report("planned", self.plan.summary())
             state = self._open_run_folder()
             self.report("loading", "loading the model")
             engine = self._build(state)
@@ -393,8 +411,9 @@ class _Run:
     def _build(self, state: dict[str, Any] | None) -> Engine:
         config = self.config
         train_texts = [self.data.texts[index] for index in self.data.split.train_records]
-        self.loaded = load_model(config, train_texts=train_texts,
-                                 tiny_tokenizer_json=state.get("tiny_tokenizer") if state else None)
+        # A resumed run keeps the tokenizer it started with (runs made before the public vocabulary have one
+        # fitted on their data, and their weights fit it); a new run gets the public one.
+        self.loaded = load_model(config, tiny_tokenizer_json=state.get("tiny_tokenizer") if state else None)
         model = prepare_for_training(self.loaded, config).to(config.device)
         model.train()
         self.model = model
@@ -578,16 +597,14 @@ class _Run:
             import hashlib
 
             policy_sha = hashlib.sha256(self.project.policy()[0].encode("utf-8")).hexdigest()
-        tokenizer_note = None
-        if config.model == "tiny":
-            tokenizer_note = ("byte-level BPE trained on the training split (canaries excluded). The vocabulary "
-                              "itself is NOT covered by the DP guarantee and can reveal frequent strings.")
+        tokenizer = info.get("tokenizer") if config.model == "tiny" else None
         return {
             "privdesk_version": __version__, "created_at": _now(),
             "model": {"name": info["name"], "kind": info["kind"], "source": info["source"],
                       "architecture": info["architecture"], "parameters": info["parameters"],
                       "method": info["method"], "trainable_parameters": self.trainable_count,
-                      "untied_embeddings": bool(info.get("untied_embeddings")), "tokenizer_note": tokenizer_note},
+                      "untied_embeddings": bool(info.get("untied_embeddings")), "tokenizer": tokenizer,
+                      "tokenizer_note": tokenizer_note(tokenizer)},
             "data": {"path": str(self.data.path.resolve()), "sha256": self.data.sha256, "records": self.data.records,
                      "text_columns": list(self.data.columns), "train_records": plan.train_records,
                      "held_out_records": plan.held_out_records, "skipped_records": plan.skipped_records,

@@ -186,12 +186,14 @@ class PlaceNameRecognizer(TextRecognizer):
     def _lower_case_place(self, text: str, tokens: list[Token], index: int) -> tuple[int, float, str] | None:
         """A country or major city written in lower case after a locative cue ("based in montevideo")."""
         token = tokens[index]
-        if not token.text.islower() or not self._has_cue(text, token.start):
-            return None
+        if not token.text.islower() or token.lower not in self.places.by_first_word:
+            return None  # the dictionary check first: this runs for every lower-case word
         place = self.places.longest_at(self._phrase(text, tokens, index, limit=3))
         if place is None or place not in self.places.major or place in self.places.ambiguous:
             return None
         if len(place) == 1 and (is_common_word(place[0]) or place[0] in NRP_WORDS or place[0] in _NOT_PLACES):
+            return None
+        if not self._has_cue(text, token.start):
             return None
         return index + len(place) - 1, 0.5, "lower-case place + cue"
 
