@@ -268,8 +268,8 @@ class VaultReader:
                    "salt": self._b64(raw["salt"], "salt")}
         except (KeyError, TypeError, ValueError):
             raise self._damaged("its key parameters are not readable") from None
-        if kdf["name"] != "scrypt" or not (2 <= kdf["n"] <= _MAX_SCRYPT_N) or not (1 <= kdf["r"] <= 32) \
-                or not (1 <= kdf["p"] <= 16):
+        if kdf["name"] != "scrypt" or not (2 <= kdf["n"] <= _MAX_SCRYPT_N) or kdf["n"] & (kdf["n"] - 1) \
+                or not (1 <= kdf["r"] <= 32) or not (1 <= kdf["p"] <= 16):
             raise self._damaged("its key parameters are out of range")
         return kdf
 

@@ -5,7 +5,8 @@ weights (all of them for full fine-tuning, the adapters for LoRA), optimizer sta
 ledger (history of (σ, q, steps)), the step count (the data position: with Poisson sampling each
 step draws afresh, so the position is the step count plus the sampler's generator state), and the
 states of the sampling, noise and global torch generators. It is written with torch.save into
-memory, then sealed (sealing.py) and renamed into place.
+memory, then sealed (sealing.py) and renamed into place. A process killed mid-write leaves only a
+temporary file, which list_checkpoints never takes for a checkpoint and the next save removes.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from typing import Any
 
 import torch
 
+from privdesk.core.atomic import remove_abandoned_temporaries
 from privdesk.core.train.errors import TrainingError
 from privdesk.core.train.sealing import SealKey
 
@@ -55,6 +57,7 @@ def save_checkpoint(run_dir: str | Path, key: SealKey, state: dict[str, Any], *,
     torch.save({"format": FORMAT, **state}, buffer)
     path = checkpoint_dir(run_dir) / f"step-{step:09d}.ckpt"
     key.seal_to_file(path, buffer.getbuffer(), PURPOSE)
+    remove_abandoned_temporaries(checkpoint_dir(run_dir))  # of checkpoints a killed process was writing
     for _, old in list_checkpoints(run_dir)[:-keep]:
         old.unlink(missing_ok=True)
     return path
