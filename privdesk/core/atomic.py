@@ -165,6 +165,41 @@ def atomic_path(final: str | Path) -> Iterator[Path]:
 
 
 @contextlib.contextmanager
+def atomic_paths(*finals: str | Path) -> Iterator[list[Path]]:
+    """Temporary paths for files that belong together (an export and its vault): on success every one is
+    fsynced first and only then are they renamed, one right after the other, so the window in which a crash
+    leaves a new file beside an old partner is two renames wide, not a whole write. On any exception every
+    temporary file is removed and no final file changes."""
+    entered: list[tuple[Path, Path, int | None]] = []
+    try:
+        for final in map(Path, finals):
+            folder = final.parent if str(final.parent) else Path(".")
+            folder.mkdir(parents=True, exist_ok=True)
+            remove_abandoned_temporaries(folder, final.name)
+            tmp, lock_fd = _create_held_temporary(folder, final.name)
+            entered.append((final, tmp, lock_fd))
+            _give_usual_permissions(tmp, final)
+        yield [tmp for _, tmp, _ in entered]
+        for _, tmp, _ in entered:
+            with open(tmp, "rb+") as handle:
+                handle.flush()
+                os.fsync(handle.fileno())
+        for final, tmp, _ in entered:
+            os.replace(tmp, final)
+        for folder in {final.parent if str(final.parent) else Path(".") for final, _, _ in entered}:
+            _fsync_dir(folder)
+    except BaseException:
+        for _, tmp, _ in entered:
+            with contextlib.suppress(FileNotFoundError):
+                tmp.unlink()
+        raise
+    finally:
+        for _, _, lock_fd in entered:
+            if lock_fd is not None:
+                os.close(lock_fd)
+
+
+@contextlib.contextmanager
 def atomic_open(final: str | Path, mode: str = "w", encoding: str | None = "utf-8", newline: str | None = None) -> Iterator[IO]:
     """Open a temporary file for writing; it replaces `final` only when the block finishes without error."""
     if "b" in mode:

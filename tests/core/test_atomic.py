@@ -56,3 +56,24 @@ def test_creates_missing_folder(tmp_path):
     target = tmp_path / "a" / "b" / "c.txt"
     atomic_write_text(target, "hello")
     assert target.read_text() == "hello"
+
+
+def test_atomic_paths_commit_together_or_not_at_all(tmp_path):
+    from privdesk.core.atomic import atomic_paths
+
+    first, second = tmp_path / "out.csv", tmp_path / "out.vault"
+    first.write_text("old output")
+    second.write_text("old vault")
+    with pytest.raises(RuntimeError):
+        with atomic_paths(first, second) as (tmp_first, tmp_second):
+            tmp_first.write_text("new output")
+            tmp_second.write_text("new vault")
+            raise RuntimeError("failed after writing both")
+    assert (first.read_text(), second.read_text()) == ("old output", "old vault")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out.csv", "out.vault"]
+    with atomic_paths(first, second) as (tmp_first, tmp_second):
+        tmp_first.write_text("new output")
+        tmp_second.write_text("new vault")
+        assert (first.read_text(), second.read_text()) == ("old output", "old vault")
+    assert (first.read_text(), second.read_text()) == ("new output", "new vault")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out.csv", "out.vault"]

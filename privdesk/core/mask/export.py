@@ -29,7 +29,7 @@ from typing import Any, Iterable, Iterator, Sequence
 import pyarrow as pa
 
 from privdesk import __version__
-from privdesk.core.atomic import atomic_path
+from privdesk.core.atomic import atomic_paths
 from privdesk.core.dataset import ReadOptions, sha256_file
 from privdesk.core.dataset.formats import format_from_extension
 from privdesk.core.dataset.model import cell_text
@@ -226,14 +226,16 @@ def export_dataset(input_path: str | Path, spans_by_record: Iterable[Sequence[Sp
     guarded_cells = 0
 
     with contextlib.ExitStack() as stack:
-        output_tmp = stack.enter_context(atomic_path(output_path))
+        # The output and its vault are committed together: both fsynced, then renamed back to back.
+        temporaries = stack.enter_context(atomic_paths(output_path, *([vault_file] if vault_file is not None else [])))
+        output_tmp = temporaries[0]
         writer = open_stream_writer(fmt, output_tmp, delimiter=delimiter, line_terminator=line_terminator,
                                     neutralise_formulas=neutralise_formulas and fmt in ("csv", "tsv"),
                                     text_split=text_split)
         stack.callback(writer.abort)
         vault = None
         if vault_file is not None:
-            vault_tmp = stack.enter_context(atomic_path(vault_file))
+            vault_tmp = temporaries[1]
             vault = VaultWriter(vault_tmp, passphrase or "", project_id=binding, meta={
                 "created_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
                 "tool_version": __version__, "input_format": source.format, "input_sha256": input_sha256,
