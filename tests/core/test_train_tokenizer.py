@@ -169,3 +169,21 @@ def test_a_vocabulary_fitted_on_data_is_recognised_and_its_card_warns():
     assert card_warnings(resumed_old_run) == [DATA_FITTED_VOCABULARY_WARNING]
     smollm2 = dict(old_card, model=dict(old_card["model"], kind="smollm2"))
     assert card_warnings(smollm2) == []
+
+
+def test_a_model_save_removes_staging_folders_left_by_a_killed_save(tmp_path):
+    import os
+    import time
+
+    from privdesk.core.train import models
+
+    final = tmp_path / "model"
+    stale = tmp_path / ".model.abc123.partial"
+    fresh = tmp_path / ".model.def456.partial"
+    stale.mkdir()
+    (stale / "weights.bin").write_bytes(b"half")
+    fresh.mkdir()
+    old = time.time() - models.STALE_STAGING_S - 60
+    os.utime(stale, (old, old))
+    models._remove_stale_staging(final)
+    assert not stale.exists() and fresh.exists()  # a recent one may belong to a save in progress

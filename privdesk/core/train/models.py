@@ -115,6 +115,7 @@ def load_smollm2() -> LoadedModel:
 def _save_folder_atomically(final: Path, model: nn.Module, tokenizer: Any) -> None:
     """Write a model folder beside `final` and rename it into place, so a crash never leaves half a folder."""
     final.parent.mkdir(parents=True, exist_ok=True)
+    _remove_stale_staging(final)
     staging = Path(tempfile.mkdtemp(prefix=f".{final.name}.", suffix=".partial", dir=final.parent))
     try:
         model.save_pretrained(staging)
@@ -130,6 +131,21 @@ def _save_folder_atomically(final: Path, model: nn.Module, tokenizer: Any) -> No
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
+
+
+# A save takes seconds; a staging folder this old belongs to a process that was killed while saving.
+STALE_STAGING_S = 30 * 60
+
+
+def _remove_stale_staging(final: Path) -> None:
+    import time
+
+    for folder in final.parent.glob(f".{final.name}.*.partial"):
+        try:
+            if folder.is_dir() and time.time() - folder.stat().st_mtime > STALE_STAGING_S:
+                shutil.rmtree(folder, ignore_errors=True)
+        except OSError:
+            continue
 
 
 def save_model_folder(final: Path, model: nn.Module, tokenizer: Any) -> None:
