@@ -101,12 +101,27 @@ class PrivDeskSpacyNlpEngine(SpacyNlpEngine):
     def _doc_to_nlp_artifact(self, doc: Doc, language: str) -> NlpArtifacts:
         # No lemmatizer runs, and context is scored on the text (context.py): skip lemmas and keywords.
         entities = [ent for ent in doc.ents if ent.label_ not in self.ner_model_configuration.labels_to_ignore]
-        return NlpArtifacts(
+        return _EntitiesFirstArtifacts(
             entities=entities,
             tokens=doc,
-            tokens_indices=[token.idx for token in doc],
+            tokens_indices=None,  # computed on first use: only the entities are read on the hot path
             lemmas=[],
             nlp_engine=self,
             language=language,
             scores=[self.ner_model_configuration.default_score] * len(entities),
         )
+
+
+class _EntitiesFirstArtifacts(NlpArtifacts):
+    """Presidio's NlpArtifacts with token offsets listed only if someone asks for them: building the list
+    walks every token of every document, and PrivDesk's recognizers read only the entities."""
+
+    @property
+    def tokens_indices(self) -> list[int]:
+        if self._tokens_indices is None:
+            self._tokens_indices = [token.idx for token in self.tokens]
+        return self._tokens_indices
+
+    @tokens_indices.setter
+    def tokens_indices(self, value: list[int] | None) -> None:
+        self._tokens_indices = value
