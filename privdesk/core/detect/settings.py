@@ -93,6 +93,14 @@ class CustomRecognizerSpec:
         return spec
 
 
+def default_jobs(spare: int = 0) -> int:
+    """One worker process beside spaCy pays off once a CPU is free for it; more do not (the recognizers take
+    a third of spaCy's time), so 2 at most. `spare`: CPUs to leave for something else (the GUI)."""
+    import os
+
+    return 2 if (os.cpu_count() or 1) - spare >= 2 else 1
+
+
 @dataclass
 class DetectionSettings:
     """Everything that changes what or how the engine detects. Plain data: picklable and JSON-friendly."""

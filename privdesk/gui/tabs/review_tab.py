@@ -40,7 +40,7 @@ from PySide6.QtWidgets import (
 )
 
 from privdesk.core.detect.project_settings import DetectionOptions, read_detection_options
-from privdesk.core.detect.settings import DetectionConfigError
+from privdesk.core.detect.settings import DetectionConfigError, default_jobs
 from privdesk.core.errors import PrivDeskError
 from privdesk.core.progress import ProgressInfo
 from privdesk.core.project import DecisionRequest, Project
@@ -1129,6 +1129,8 @@ class ReviewTab(QWidget):
             return
         settings: dict[str, Any] = dict(lists.detection_fields())
         settings["allow_list"] = list(settings["allow_list"])
+        # A worker process for the pattern recognizers when a CPU is free beyond the one the window needs.
+        settings["jobs"] = default_jobs(spare=1)
         threshold = project.get_setting(SETTING_DETECTION_THRESHOLD)
         if threshold is not None:
             settings["threshold"] = float(threshold)
