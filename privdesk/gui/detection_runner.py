@@ -170,14 +170,40 @@ class _EventToken(CancelToken):
             raise Cancelled()
 
 
+class _PipeSender:
+    """The child's end: put() sends at once (pickled), so nothing is lost when the child exits right after."""
+
+    def __init__(self, connection: Any) -> None:
+        self._connection = connection
+
+    def put(self, message: Any) -> None:
+        self._connection.send(message)
+
+
+class _PipeReceiver:
+    """The GUI side, with Queue.get's interface: raises queue.Empty on timeout, and also once the child has
+    exited and everything it sent has been read."""
+
+    def __init__(self, connection: Any) -> None:
+        self._connection = connection
+
+    def get(self, timeout: float) -> Any:
+        try:
+            if self._connection.poll(timeout):
+                return self._connection.recv()
+        except (EOFError, OSError):
+            time.sleep(min(timeout, 0.05))  # the child closed its end; its exit code tells the rest
+        raise queue_module.Empty
+
+
 def _child_main(job: DetectionJob, messages: Any, cancel_event: Any) -> None:
     """The child process: load the engine, detect, send chunks; never raises (it reports)."""
     from privdesk.core.appconfig import apply_network_policy
 
     apply_network_policy()  # the child loads spaCy, Presidio and transformers: guard it as the GUI process is
     token = _EventToken(cancel_event)
-    # If the GUI process dies, nobody reads the queue: exiting must not wait for its buffer to drain.
-    messages.cancel_join_thread()
+    # `messages` is the sending end of a pipe: each put() is written before it returns (no feeder thread
+    # whose buffer a quick exit could drop), and a dead GUI process makes it raise instead of hanging.
     project = None
     try:
         # Importing the engine creates millions of objects; collecting them repeatedly while importing
@@ -247,11 +273,13 @@ def detect_in_subprocess(job: DetectionJob, *, progress: ProgressCallback | None
                          ) -> Generator[DetectedChunk, None, DetectionOutcome]:
     """Run detection in a child process; yields its chunks as they arrive (see the module docstring)."""
     context = multiprocessing.get_context("spawn")
-    messages = context.Queue()
+    receiver, sender = context.Pipe(duplex=False)
     cancel_event = context.Event()
-    process = context.Process(target=_child_main, args=(job, messages, cancel_event), name="privdesk-detection",
-                              daemon=True)
+    process = context.Process(target=_child_main, args=(job, _PipeSender(sender), cancel_event),
+                              name="privdesk-detection", daemon=True)
     process.start()
+    sender.close()  # the child holds the only sending end: its exit ends the pipe
+    messages = _PipeReceiver(receiver)
     log.info("detection process %s started for records from %d", process.pid, job.start_record)
     cancel_sent_at: float | None = None
     try:
@@ -303,5 +331,4 @@ def detect_in_subprocess(job: DetectionJob, *, progress: ProgressCallback | None
             if process.is_alive():
                 process.terminate()
                 process.join(2.0)
-        messages.close()
-        messages.join_thread()
+        receiver.close()

@@ -74,3 +74,23 @@ def test_cancelling_keeps_the_chunks_already_stored(tmp_path, write_csv, fake_en
         assert run.status == "cancelled" and run.results["records_done"] == 20
         assert project.detection_count() == 20
         assert run.params["column_roles"] == {"note": "text"} and run.params["fresh"] is True
+
+
+def test_the_last_message_of_a_child_that_exits_at_once_is_never_lost():
+    """The child writes each message before put() returns, so its final "done" survives an immediate exit
+    (a multiprocessing.Queue's feeder thread could drop it); a closed pipe then reads as Empty."""
+    import multiprocessing
+    import queue
+
+    from privdesk.gui.detection_runner import _PipeReceiver, _PipeSender
+
+    receiver, sender = multiprocessing.get_context("spawn").Pipe(duplex=False)
+    child_end = _PipeSender(sender)
+    child_end.put(("progress", 1))
+    child_end.put(("done", {"records": 3}))
+    sender.close()  # the child exited
+    messages = _PipeReceiver(receiver)
+    assert messages.get(timeout=1.0) == ("progress", 1)
+    assert messages.get(timeout=1.0) == ("done", {"records": 3})
+    with pytest.raises(queue.Empty):
+        messages.get(timeout=0.2)
