@@ -299,13 +299,12 @@ def _tune(train_set: list[TextExample], synthetic: list[TextExample], holdout_se
           max_steps: int | None, max_minutes: float | None, seed: int) -> dict[str, Any]:
     import torch
 
-    from privdesk.core.ner.data import batches, collate, encode_windows
-    from privdesk.core.ner.labels import IGNORED
+    from privdesk.core.ner.data import batches, encode_windows
     from privdesk.core.ner.metrics import span_scores
     from privdesk.core.ner.model import PiiTagger
     from privdesk.core.ner.network import (NetworkSpec, apply_trained_state, build_network, load_tokenizer,
                                            read_weights, trained_state)
-    from privdesk.core.ner.train import TrainConfig, _optimizer, _StepPlan
+    from privdesk.core.ner.train import TrainConfig, _optimizer, _StepPlan, training_step
 
     rng = random.Random(seed)
     phases.report(0, 0, "loading the tagger")
@@ -348,15 +347,7 @@ def _tune(train_set: list[TextExample], synthetic: list[TextExample], holdout_se
             if step >= plan.total:
                 break
             check()
-            ids, mask, labels = collate(group, tokenizer.pad_token_id or 0)
-            logits = model(input_ids=ids, attention_mask=mask).logits
-            loss = torch.nn.functional.cross_entropy(logits.view(-1, logits.shape[-1]), labels.view(-1),
-                                                     ignore_index=IGNORED)
-            optimizer.zero_grad(set_to_none=True)
-            loss.backward()
-            torch.nn.utils.clip_grad_norm_(trainable, 1.0)
-            optimizer.step()
-            scheduler.step()
+            loss = training_step(model, tokenizer, group, optimizer, scheduler, trainable)
             step += 1
             running_loss = loss.item() if running_loss is None else 0.95 * running_loss + 0.05 * loss.item()
             plan.after_step(step, time.monotonic() - loop_started)

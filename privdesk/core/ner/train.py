@@ -162,15 +162,7 @@ def train_tagger(examples: Sequence[TextExample] | None, output_dir: str | Path,
             if step >= plan.total:
                 break
             check_cancel()
-            ids, mask, labels = collate(group, tokenizer.pad_token_id or 0)
-            logits = model(input_ids=ids, attention_mask=mask).logits
-            loss = torch.nn.functional.cross_entropy(logits.view(-1, logits.shape[-1]), labels.view(-1),
-                                                     weight=class_weights, ignore_index=IGNORED)
-            optimizer.zero_grad(set_to_none=True)
-            loss.backward()
-            torch.nn.utils.clip_grad_norm_(trainable, 1.0)
-            optimizer.step()
-            scheduler.step()
+            loss = training_step(model, tokenizer, group, optimizer, scheduler, trainable, class_weights)
             step += 1
             running_loss = loss.item() if running_loss is None else 0.95 * running_loss + 0.05 * loss.item()
             tracker.total = plan.after_step(step, time.monotonic() - loop_started)
@@ -225,6 +217,22 @@ class _StepPlan:
             affordable = int(self.budget_s / (elapsed_s / done))
             self.total = max(done + 1, min(self.cap, affordable))
         return self.total
+
+
+def training_step(model, tokenizer, group, optimizer, scheduler, trainable, class_weights=None):
+    """One optimisation step on a batch of windows (token cross-entropy, gradient clipping at 1.0); the loss."""
+    import torch
+
+    ids, mask, labels = collate(group, tokenizer.pad_token_id or 0)
+    logits = model(input_ids=ids, attention_mask=mask).logits
+    loss = torch.nn.functional.cross_entropy(logits.view(-1, logits.shape[-1]), labels.view(-1),
+                                             weight=class_weights, ignore_index=IGNORED)
+    optimizer.zero_grad(set_to_none=True)
+    loss.backward()
+    torch.nn.utils.clip_grad_norm_(trainable, 1.0)
+    optimizer.step()
+    scheduler.step()
+    return loss
 
 
 def _optimizer(model, spec: NetworkSpec, config: TrainConfig):
