@@ -71,15 +71,7 @@ def _read_manifest(folder: Path) -> dict:
 
 
 def _spec_from_data(data: dict, where: Path) -> NetworkSpec:
-    known = set(NetworkSpec.__dataclass_fields__)
-    values = {key: value for key, value in data.items() if key in known}
-    for key in ("entity_types", "supported_entities"):
-        if key in values:
-            values[key] = tuple(values[key])
-    if values.get("method") not in ("lora", "top"):
-        raise PrivDeskError(f"unknown training method {values.get('method')!r}.", path=where,
-                            hint="Train the tagger from your reviewed records again.")
-    return NetworkSpec(**values)
+    return NetworkSpec.from_dict(data, where=where, hint="Train the tagger from your reviewed records again.")
 
 
 def open_sealed_tagger(folder: str | Path, secret: bytes | None = None) -> tuple[NetworkSpec, dict]:

@@ -72,13 +72,18 @@ class NetworkSpec:
         if data.get("format") != FORMAT_VERSION:
             raise PrivDeskError(f"tagger format {data.get('format')!r} is not the supported {FORMAT_VERSION}.",
                                 path=path, hint=hint)
+        return cls.from_dict(data, where=path, hint=hint)
+
+    @classmethod
+    def from_dict(cls, data: dict, *, where: Path, hint: str) -> "NetworkSpec":
+        """A description from its JSON fields (unknown ones ignored); `where` and `hint` go into the error."""
         known = set(cls.__dataclass_fields__)
         values = {key: value for key, value in data.items() if key in known}
         for key in ("entity_types", "supported_entities"):
             if key in values:
                 values[key] = tuple(values[key])
         if values.get("method") not in ("lora", "top"):
-            raise PrivDeskError(f"unknown training method {values.get('method')!r}.", path=path, hint=hint)
+            raise PrivDeskError(f"unknown training method {values.get('method')!r}.", path=where, hint=hint)
         return cls(**values)
 
 
