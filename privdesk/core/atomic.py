@@ -142,26 +142,8 @@ def atomic_path(final: str | Path) -> Iterator[Path]:
     On any exception the temporary file is removed and `final` is left as it was.
     Use this for writers that insist on opening the path themselves (pyarrow, pandas).
     """
-    final = Path(final)
-    folder = final.parent if str(final.parent) else Path(".")
-    folder.mkdir(parents=True, exist_ok=True)
-    remove_abandoned_temporaries(folder, final.name)
-    tmp, lock_fd = _create_held_temporary(folder, final.name)
-    try:
-        _give_usual_permissions(tmp, final)
+    with atomic_paths(final) as (tmp,):
         yield tmp
-        with open(tmp, "rb+") as handle:
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, final)
-        _fsync_dir(folder)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            tmp.unlink()
-        raise
-    finally:
-        if lock_fd is not None:
-            os.close(lock_fd)
 
 
 @contextlib.contextmanager
